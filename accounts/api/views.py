@@ -1,0 +1,88 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services
+from accounts.api.serializers import (
+    LoginSerializer,
+    ProfileUpdateSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from accounts.errors import LockedOut, LoginFailed
+from accounts.lockout import lockout_message, retry_after_seconds
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, tags=["users"])
+    def post(self, request: Request) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """Exchange an email or phone and a password for a JWT access and refresh token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Wrong login or password."),
+            429: OpenApiResponse(description="Locked out after repeated failures."),
+        },
+        tags=["users"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        django_request = request._request
+        user = authenticate(
+            django_request,
+            username=serializer.validated_data["login"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            if getattr(django_request, "axes_locked_out", False):
+                raise LockedOut(lockout_message(), retry_after=retry_after_seconds())
+            raise LoginFailed()
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses=UserSerializer, tags=["users"])
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer, tags=["users"])
+    def patch(self, request: Request) -> Response:
+        serializer = ProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = services.profile_update(
+            user=request.user,
+            name=data.get("name"),
+            city=data.get("city"),
+            clear_city="city" in data and data["city"] is None,
+            avatar=data.get("avatar"),
+            clear_avatar="avatar" in data and data["avatar"] is None,
+        )
+        return Response(UserSerializer(user, context={"request": request}).data)

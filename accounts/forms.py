@@ -1,0 +1,110 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.phones import normalize_kz_phone
+from accounts.services import AVATAR_LIMITS
+from listings.models import City
+from zattar.images import open_upload
+
+EMAIL_TAKEN = _("A user with this email already exists.")
+PHONE_TAKEN = _("A user with this phone number already exists.")
+
+
+def clean_new_email(value: str) -> str:
+    email = value.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(EMAIL_TAKEN, code="email_taken")
+    return email
+
+
+def clean_new_phone(value: str) -> str:
+    phone = normalize_kz_phone(value)
+    if User.objects.filter(phone=phone).exists():
+        raise ValidationError(PHONE_TAKEN, code="phone_taken")
+    return phone
+
+
+def clean_avatar_upload(upload):
+    if upload:
+        open_upload(upload, AVATAR_LIMITS)
+    return upload
+
+
+class RegisterForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        help_text=_("Kazakhstan number, for example +7 701 123 45 67 or 8 701 123 45 67."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=60)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Repeat the password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        return clean_new_email(self.cleaned_data["email"])
+
+    def clean_phone(self) -> str:
+        return clean_new_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            probe = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email or phone"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _("The login or password is wrong."),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class CityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: City) -> str:
+        return obj.name
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=60)
+    city = CityChoiceField(
+        label=_("City"), queryset=City.objects.all(), required=False, empty_label=_("Not set")
+    )
+    avatar = forms.ImageField(
+        label=_("Avatar"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP up to 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_avatar(self):
+        return clean_avatar_upload(self.cleaned_data.get("avatar"))

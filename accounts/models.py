@@ -1,0 +1,88 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import format_kz_phone, validate_kz_phone_e164
+
+
+def avatar_path(user: "User", filename: str) -> str:
+    return f"avatars/{user.pk or 'new'}/{filename}"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, phone: str, password: str | None = None, **fields):
+        user = self.model(email=self.normalize_email(email).lower(), phone=phone, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, phone: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, phone, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person on Zattar. Logs in with email or phone; both are unique."""
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    phone = models.CharField(
+        _("phone"),
+        max_length=16,
+        unique=True,
+        validators=[validate_kz_phone_e164],
+        help_text=_("E.164, for example +77011234567."),
+    )
+    name = models.CharField(_("display name"), max_length=60)
+    city = models.ForeignKey(
+        "listings.City",
+        verbose_name=_("city"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    rating_avg = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(_("number of reviews"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["phone", "name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("A user with this email already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", args=[self.pk])
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+    @property
+    def phone_display(self) -> str:
+        return format_kz_phone(self.phone)

@@ -1,0 +1,60 @@
+"""Every write to accounts."""
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+from listings.models import City
+from zattar.images import ImageLimits, open_upload, reencode
+
+AVATAR_LIMITS = ImageLimits(max_bytes=settings.AVATAR_MAX_UPLOAD_BYTES, max_pixels=40_000_000)
+
+
+@transaction.atomic
+def user_register(*, email: str, phone: str, password: str, name: str) -> User:
+    """Create an account. Email and phone must already be validated and normalized."""
+    return User.objects.create_user(email=email, phone=phone, password=password, name=name)
+
+
+def _avatar_file(upload):
+    image = open_upload(upload, AVATAR_LIMITS)
+    content = reencode(image, longest_side=settings.AVATAR_SIZE)
+    content.name = f"{uuid.uuid4().hex}.jpg"
+    return content
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    name: str | None = None,
+    city: City | None = None,
+    clear_city: bool = False,
+    avatar=None,
+    clear_avatar: bool = False,
+) -> User:
+    """Change what a user shows of themselves. Avatars are re-encoded before they are stored."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields: list[str] = []
+    if name is not None:
+        user.name = name
+        fields.append("name")
+    if city is not None or clear_city:
+        user.city = city
+        fields.append("city")
+    old_avatar = user.avatar.name if (avatar is not None or clear_avatar) else None
+    if avatar is not None:
+        content = _avatar_file(avatar)
+        user.avatar.save(content.name, content, save=False)
+        fields.append("avatar")
+    elif clear_avatar:
+        user.avatar = ""
+        fields.append("avatar")
+    if fields:
+        user.save(update_fields=fields)
+    if old_avatar and old_avatar != user.avatar.name:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
+    return user

@@ -1,0 +1,65 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import selectors, services
+from accounts.forms import ProfileForm, RegisterForm
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:profile_edit")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.user_register(
+            email=data["email"], phone=data["phone"], password=data["password1"], name=data["name"]
+        )
+        login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
+        messages.success(request, _("Welcome to Zattar, %(name)s!") % {"name": user.name})
+        return redirect(_safe_next(request) or "home")
+    return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_GET
+def profile(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = selectors.user_get_public(user_id=user_id)
+    if person is None:
+        raise Http404(_("No such user."))
+    return render(request, "accounts/profile.html", {"person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"name": user.name, "city": user.city_id}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        avatar = form.cleaned_data["avatar"]
+        services.profile_update(
+            user=user,
+            name=form.cleaned_data["name"],
+            city=form.cleaned_data["city"],
+            clear_city=form.cleaned_data["city"] is None,
+            avatar=avatar or None,
+            clear_avatar=avatar is False,
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile_edit")
+    return render(request, "accounts/profile_edit.html", {"form": form})

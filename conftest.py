@@ -1,0 +1,88 @@
+"""Suite-wide set-up: the suite runs on PostgreSQL and Redis, as production does, or not at all."""
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+
+def _unreachable_services() -> list[str]:
+    from django.conf import settings
+
+    problems = []
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        problems.append(
+            f"DATABASE_URL must point at PostgreSQL (got {db['ENGINE']}); run `make test`, "
+            "or set DATABASE_URL=postgres://postgres@127.0.0.1:5432/zattar"
+        )
+    else:
+        import psycopg
+
+        try:
+            psycopg.connect(
+                host=db["HOST"] or None,
+                port=db["PORT"] or None,
+                user=db["USER"] or None,
+                password=db["PASSWORD"] or None,
+                dbname="postgres",
+                connect_timeout=3,
+            ).close()
+        except psycopg.Error as exc:
+            problems.append(f"PostgreSQL at {db['HOST']}:{db['PORT']} is not reachable: {exc}")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set; run `make test`, or set REDIS_URL=redis://...")
+    else:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            where = urlsplit(settings.REDIS_URL).netloc
+            problems.append(f"Redis at {where} is not reachable: {exc}")
+        finally:
+            client.close()
+    return problems
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    problems = _unreachable_services()
+    if problems:
+        pytest.exit("\n".join(["The test suite needs its services:", *problems]), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    """Same bcrypt algorithm with fewer rounds, media in a temporary folder, a fresh cache."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# Rows that data migrations load and every test may rely on. A transactional test ends with a
+# flush that empties them, so a database test that finds them missing loads them again.
+REFERENCE_DATA = [
+    ("listings.City", "listings.migrations.0002_load_cities", "load_cities"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        for label, module, function in REFERENCE_DATA:
+            if not apps.get_model(label).objects.exists():
+                getattr(importlib.import_module(module), function)(apps, None)

@@ -1,0 +1,41 @@
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_script_carries_the_csp_nonce(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    scripts = re.findall(r"<script\b[^>]*>", response.text)
+    assert scripts, "the page loads htmx and the splash script"
+    for tag in scripts:
+        assert f'nonce="{nonce}"' in tag, tag
+    assert "cdn" not in " ".join(scripts).lower()
+    assert "django_htmx/htmx-2" in response.text
+
+
+def test_splash_is_in_the_page_but_hidden_without_javascript(client):
+    response = client.get("/")
+    assert 'id="splash"' in response.text
+    css = client.get("/static/css/app.css")
+    body = b"".join(css.streaming_content) if css.streaming else css.content
+    assert b".splash { display: none; }" in body
+    assert b"prefers-reduced-motion" in body
+
+
+def test_htmx_requests_send_the_csrf_token(client):
+    response = client.get("/")
+    assert 'hx-headers=\'{"X-CSRFToken": "' in response.text
+
+
+def test_russian_is_the_default_language(client):
+    response = client.get("/")
+    assert 'lang="ru"' in response.text
+
+
+@pytest.mark.parametrize("code", ["ru", "kk", "en"])
+def test_header_offers_every_language(client, code):
+    assert f'value="{code}"' in client.get("/").text

@@ -1,0 +1,42 @@
+"""WebSocket authentication and the project's socket routes.
+
+Browsers authenticate with their session cookie; API clients pass a JWT access token as
+`?token=`. A token, when present, wins; an invalid one leaves the socket anonymous, and each
+consumer decides what an anonymous socket may do.
+"""
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+websocket_urlpatterns: list = []
+
+
+@database_sync_to_async
+def user_for_token(raw_token: str):
+    try:
+        token = AccessToken(raw_token)
+    except TokenError:
+        return AnonymousUser()
+    User = get_user_model()
+    return User.objects.filter(pk=token.get("user_id"), is_active=True).first() or AnonymousUser()
+
+
+class JWTAuthMiddleware:
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        tokens = parse_qs(scope.get("query_string", b"").decode()).get("token")
+        if tokens:
+            scope = dict(scope, user=await user_for_token(tokens[0]))
+        return await self.inner(scope, receive, send)
+
+
+def JWTOrSessionAuthMiddlewareStack(inner):
+    return AuthMiddlewareStack(JWTAuthMiddleware(inner))
