@@ -1,10 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts import views
 from accounts.forms import LoginForm
 
 app_name = "accounts"
+
+
+def notice(title, text, link, link_label) -> dict:
+    """What registration/notice.html shows on the pages that only confirm something happened."""
+    return {
+        "template_name": "registration/notice.html",
+        "extra_context": {
+            "notice_title": title,
+            "notice_text": text,
+            "notice_link": link,
+            "notice_link_label": link_label,
+        },
+    }
+
 
 urlpatterns = [
     path("register/", views.register, name="register"),
@@ -27,7 +42,14 @@ urlpatterns = [
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        auth_views.PasswordChangeDoneView.as_view(
+            **notice(
+                _("Password changed"),
+                _("Your new password is in use."),
+                reverse_lazy("accounts:profile_edit"),
+                _("Back to my profile"),
+            )
+        ),
         name="password_change_done",
     ),
     path(
@@ -41,7 +63,17 @@ urlpatterns = [
     ),
     path(
         "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
+        auth_views.PasswordResetDoneView.as_view(
+            **notice(
+                _("Check your email"),
+                _(
+                    "If an account uses this email, we have sent it a link to choose a new "
+                    "password."
+                ),
+                reverse_lazy("home"),
+                _("Back to the home page"),
+            )
+        ),
         name="password_reset_done",
     ),
     path(
@@ -53,7 +85,14 @@ urlpatterns = [
     ),
     path(
         "password/reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        auth_views.PasswordResetCompleteView.as_view(
+            **notice(
+                _("Password saved"),
+                _("Your new password is set. You can log in with it now."),
+                reverse_lazy("accounts:login"),
+                _("Log in"),
+            )
+        ),
         name="password_reset_complete",
     ),
 ]
