@@ -70,6 +70,7 @@ def _fast_and_isolated(settings, tmp_path):
 # flush that empties them, so a database test that finds them missing loads them again.
 REFERENCE_DATA = [
     ("listings.City", "listings.migrations.0002_load_cities", "load_cities"),
+    ("listings.Category", "listings.migrations.0005_load_categories", "load_categories"),
 ]
 
 

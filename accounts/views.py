@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm, RegisterForm
+from listings import selectors as listing_selectors
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -41,7 +43,17 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     person = selectors.user_get_public(user_id=user_id)
     if person is None:
         raise Http404(_("No such user."))
-    return render(request, "accounts/profile.html", {"person": person})
+    ads = Paginator(listing_selectors.seller_active_listings(seller=person), 24).get_page(
+        request.GET.get("page")
+    )
+    favorite_ids = listing_selectors.favorite_ids(
+        user=request.user, listing_ids=[a.pk for a in ads]
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {"person": person, "page": ads, "favorite_ids": favorite_ids},
+    )
 
 
 @login_required

@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -36,3 +41,195 @@ class City(models.Model):
     @property
     def region(self) -> str:
         return in_language(self.region_ru, self.region_kk, self.region_en)
+
+
+class Category(models.Model):
+    """A node of the catalogue tree: roots group leaves, and ads go in leaves."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    slug = models.SlugField(_("slug"), unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_ru = models.CharField(_("name (Russian)"), max_length=80)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    icon = models.CharField(_("icon"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name_ru"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return in_language(self.name_ru, self.name_kk, self.name_en)
+
+
+active = Q(status="active")
+COVERING = ["price", "city", "category", "root_category", "condition", "image_count"]
+
+
+class Listing(models.Model):
+    """An ad: something a seller offers, in one leaf category and one city."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SOLD = "sold", _("Sold")
+        ARCHIVED = "archived", _("Archived")
+
+    class Condition(models.TextChoices):
+        NEW = "new", _("New")
+        USED = "used", _("Used")
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        on_delete=models.CASCADE,
+        related_name="listings",
+    )
+    title = models.CharField(_("title"), max_length=75)
+    description = models.TextField(_("description"), max_length=5000)
+    price = models.PositiveBigIntegerField(_("price, ₸"), help_text=_("0 means free."))
+    negotiable = models.BooleanField(_("negotiable"), default=False)
+    condition = models.CharField(_("condition"), max_length=8, choices=Condition.choices)
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="listings"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="listings"
+    )
+    # The leaf's root, kept beside it so that "a root and its leaves" is one indexed column.
+    root_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
+    image_count = models.PositiveSmallIntegerField(_("photos"), default=0, editable=False)
+    # Filled by a PostgreSQL trigger on every insert and update (see migration 0004).
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ad")
+        verbose_name_plural = _("ads")
+        ordering = ["-published_at", "-id"]
+        # Search indexes (GIN on the vector, trigrams on the title) are PostgreSQL-only and are
+        # made by migration 0004 together with the trigger that fills search_vector.
+        # Newest-first partial indexes carry the filter columns (INCLUDE) so that a page of ids
+        # comes from an index-only scan; the rows are then fetched by id (a deferred join).
+        indexes = [
+            models.Index(
+                fields=["city", "-published_at", "-id"],
+                name="listing_active_city_new",
+                condition=active,
+                include=COVERING,
+            ),
+            models.Index(
+                fields=["category", "-published_at", "-id"],
+                name="listing_active_cat_new",
+                condition=active,
+                include=COVERING,
+            ),
+            models.Index(
+                fields=["root_category", "-published_at", "-id"],
+                name="listing_active_root_new",
+                condition=active,
+                include=COVERING,
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="listing_active_new",
+                condition=active,
+                include=COVERING,
+            ),
+            models.Index(
+                fields=["price", "id"],
+                name="listing_active_price",
+                condition=active,
+                include=["category", "root_category", "city", "condition", "image_count"],
+            ),
+            models.Index(fields=["seller", "status", "-created_at"], name="listing_seller_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("listings:detail", args=[self.pk])
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+
+def listing_image_path(image: "ListingImage", filename: str) -> str:
+    return f"listings/{image.listing_id}/{filename}"
+
+
+class ListingImage(models.Model):
+    """One photo of an ad, stored as a large picture and a thumbnail; position 0 is the cover."""
+
+    listing = models.ForeignKey(
+        Listing, verbose_name=_("ad"), on_delete=models.CASCADE, related_name="images"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    large = models.ImageField(_("photo"), upload_to=listing_image_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=listing_image_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "id"]
+        indexes = [models.Index("listing", "position", name="listing_image_order")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}#{self.position}"
+
+
+class SearchTerm(models.Model):
+    """A word seen in an ad title: the vocabulary that mistyped search words are corrected
+    against (pg_trgm). Filled by a PostgreSQL trigger on every title (see migration 0006)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class Favorite(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="favorited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "listing"], name="favorite_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.listing_id}"

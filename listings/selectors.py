@@ -1,7 +1,172 @@
-from django.db.models import QuerySet
+"""Every read of listings that a page, the API or another app needs."""
 
-from listings.models import City
+from dataclasses import replace
+
+from django.db.models import Prefetch, QuerySet
+
+from listings import search
+from listings.models import Category, City, Favorite, Listing, ListingImage
+from listings.search import SearchFilters, SearchResult
 
 
 def city_list() -> QuerySet[City]:
     return City.objects.all()
+
+
+def category_roots() -> QuerySet[Category]:
+    """The catalogue as a tree: roots in order, each with its leaves prefetched."""
+    return Category.objects.filter(parent=None).prefetch_related(
+        Prefetch("children", queryset=Category.objects.order_by("position", "name_ru"))
+    )
+
+
+def category_leaves() -> QuerySet[Category]:
+    return Category.objects.exclude(parent=None).select_related("parent")
+
+
+def with_cards(qs: QuerySet[Listing]) -> QuerySet[Listing]:
+    """What an ad card shows: city, category and the cover photo, in a fixed number of queries."""
+    return qs.select_related("city", "category").prefetch_related(
+        Prefetch("images", queryset=ListingImage.objects.filter(position=0), to_attr="covers")
+    )
+
+
+def listing_search(
+    *,
+    filters: SearchFilters,
+    page: int = 1,
+    page_size: int = 20,
+    cursor: str | None = None,
+    with_count: bool = True,
+) -> SearchResult:
+    """One page of active ads for the filters: by offset page, or after a keyset cursor.
+
+    With words that find nothing, the words are corrected against the titles' vocabulary and
+    the search runs once more ("showing results for ...")."""
+    found = _search(filters, page, page_size, cursor, with_count)
+    if filters.q and with_count and found.count == 0 and search.is_postgres():
+        correction = search.typo_correction(filters.q)
+        if correction:
+            found = _search(replace(filters, q=correction), page, page_size, cursor, with_count)
+            found.corrected_query = correction if found.count else ""
+    return found
+
+
+def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
+    matched = search.matching(filters)
+    ordering = filters.effective_ordering
+    postgres = search.is_postgres()
+    estimate = search.estimated_count(matched) if postgres and with_count else None
+    if ordering == search.Ordering.RELEVANCE and postgres:
+        # The candidates are fetched once; below the cap they are the exact count too.
+        candidates = list(search.relevance_candidates(matched))
+        if len(candidates) < search.RANK_CANDIDATES:
+            count, is_estimate = len(candidates), False
+        else:
+            count, is_estimate = max(estimate or 0, len(candidates)), True
+        qs = search.ranked(candidates, filters)
+    else:
+        count, is_estimate = (
+            search.count_capped(matched, estimate=estimate) if with_count else (0, False)
+        )
+        qs = search.ordered(matched, filters)
+    if cursor and search.supports_cursor(filters):
+        qs = search.after_cursor(qs, cursor, ordering)
+        offset = 0
+    else:
+        offset = (page - 1) * page_size
+    rows = page_rows(qs, offset, page_size + 1)
+    has_next = len(rows) > page_size
+    items = rows[:page_size]
+    next_cursor = None
+    if has_next and search.supports_cursor(filters) and items:
+        next_cursor = search.encode_cursor(items[-1], ordering)
+    return SearchResult(
+        items=items,
+        count=count if with_count else 0,
+        count_is_estimate=is_estimate,
+        has_next=has_next,
+        next_cursor=next_cursor,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def page_rows(qs: QuerySet[Listing], offset: int, limit: int) -> list[Listing]:
+    """A deferred join: the page's ids first (an index-only scan where an index covers the
+    filters and the order), then just those rows with what their cards show."""
+    ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
+    by_id = with_cards(Listing.objects.filter(id__in=ids)).in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def listing_newest(*, limit: int = 12) -> list[Listing]:
+    return list(with_cards(Listing.objects.filter(status=Listing.Status.ACTIVE))[:limit])
+
+
+def listing_get_public(*, listing_id: int) -> Listing | None:
+    """An ad as its page shows it: active and sold ads are public, archived ones are not."""
+    return (
+        Listing.objects.filter(
+            pk=listing_id, status__in=[Listing.Status.ACTIVE, Listing.Status.SOLD]
+        )
+        .select_related("seller", "seller__city", "city", "category", "category__parent")
+        .prefetch_related("images")
+        .first()
+    )
+
+
+def listing_get_for_seller(*, listing_id: int, seller) -> Listing | None:
+    return (
+        Listing.objects.filter(pk=listing_id, seller=seller)
+        .select_related("city", "category", "category__parent")
+        .prefetch_related("images")
+        .first()
+    )
+
+
+def listing_similar(*, listing: Listing, limit: int = 8) -> list[Listing]:
+    qs = Listing.objects.filter(
+        status=Listing.Status.ACTIVE, category_id=listing.category_id
+    ).exclude(pk=listing.pk)
+    return list(with_cards(qs)[:limit])
+
+
+def seller_listings(*, seller, status: str | None = None) -> QuerySet[Listing]:
+    qs = Listing.objects.filter(seller=seller)
+    if status:
+        qs = qs.filter(status=status)
+    return with_cards(qs.order_by("-created_at", "-id"))
+
+
+def seller_status_counts(*, seller) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = Listing.objects.filter(seller=seller).values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in Listing.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def seller_active_listings(*, seller) -> QuerySet[Listing]:
+    return with_cards(
+        Listing.objects.filter(seller=seller, status=Listing.Status.ACTIVE).order_by(
+            "-published_at", "-id"
+        )
+    )
+
+
+def favorite_listings(*, user) -> QuerySet[Listing]:
+    return with_cards(
+        Listing.objects.filter(favorited_by__user=user).order_by("-favorited_by__created_at")
+    )
+
+
+def favorite_ids(*, user, listing_ids) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Favorite.objects.filter(user=user, listing_id__in=list(listing_ids)).values_list(
+            "listing_id", flat=True
+        )
+    )

@@ -62,17 +62,31 @@ def open_upload(upload, limits: ImageLimits) -> Image.Image:
 
 
 def reencode(image: Image.Image, *, longest_side: int, quality: int = 85) -> ContentFile:
-    """An upright RGB JPEG no larger than `longest_side`, with no metadata at all."""
+    """An upright JPEG no larger than `longest_side`, with no metadata at all."""
+    upright = upright_rgb(image)
+    upright.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+    return encode_jpeg(upright, quality=quality)
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
     upright = ImageOps.exif_transpose(image)
     if upright.mode not in ("RGB", "L"):
         background = Image.new("RGB", upright.size, (255, 255, 255))
         rgba = upright.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         upright = background
-    upright = upright.convert("RGB")
-    upright.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
-    clean = Image.new("RGB", upright.size)
-    clean.paste(upright)
+    return upright.convert("RGB")
+
+
+def encode_jpeg(image: Image.Image, quality: int = 85) -> ContentFile:
+    """A fresh RGB image with the pixels only: no EXIF, GPS, ICC or comments survive."""
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
     buffer = io.BytesIO()
     clean.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
     return ContentFile(buffer.getvalue())
+
+
+def cover_crop(image: Image.Image, size: tuple[int, int], quality: int = 80) -> ContentFile:
+    """A thumbnail that fills `size` exactly, cropped around the centre."""
+    return encode_jpeg(ImageOps.fit(image, size, Image.Resampling.LANCZOS), quality=quality)

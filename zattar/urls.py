@@ -3,8 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from listings.views import home
 from zattar import health
-from zattar.views import home
 
 handler404 = "zattar.exceptions.not_found"
 handler500 = "zattar.exceptions.server_error"
@@ -15,6 +15,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("", include("listings.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]

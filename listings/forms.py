@@ -1,0 +1,259 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from listings import search, services
+from listings.models import Category, City, Listing
+
+ORDERING_CHOICES = [
+    ("", _("Best match")),
+    (search.Ordering.RELEVANCE, _("Relevance")),
+    (search.Ordering.NEW, _("Newest")),
+    (search.Ordering.CHEAP, _("Cheapest")),
+    (search.Ordering.EXPENSIVE, _("Most expensive")),
+]
+
+
+class SlugOrIdChoiceField(forms.ModelChoiceField):
+    """Accepts `?city=almaty` as well as `?city=2`; shows names in the active language."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = "pk" if str(value).isdigit() else "slug"
+        try:
+            return self.queryset.get(**{key: value})
+        except (self.queryset.model.DoesNotExist, ValueError, TypeError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def prepare_value(self, value):
+        if isinstance(value, City | Category):
+            return value.slug
+        return super().prepare_value(value)
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class CategoryChoiceField(SlugOrIdChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"— {obj.name}" if obj.parent_id else obj.name
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    city = SlugOrIdChoiceField(
+        label=_("City"),
+        queryset=City.objects.all(),
+        required=False,
+        empty_label=_("All Kazakhstan"),
+    )
+    category = CategoryChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("All categories"),
+    )
+    price_min = forms.IntegerField(label=_("Price from"), min_value=0, required=False)
+    price_max = forms.IntegerField(label=_("Price to"), min_value=0, required=False)
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        choices=[("", _("Any condition")), *Listing.Condition.choices],
+        required=False,
+    )
+    has_photos = forms.BooleanField(label=_("Only with photos"), required=False)
+    ordering = forms.ChoiceField(label=_("Sort"), choices=ORDERING_CHOICES, required=False)
+
+    PARAMETERS = frozenset(
+        ["q", "city", "category", "price_min", "price_max", "condition", "has_photos", "ordering"]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = tree_ordered_categories()
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("price_min"), cleaned.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", _("The upper price is below the lower one."))
+        return cleaned
+
+    def filters(self) -> search.SearchFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return search.SearchFilters(
+            q=data.get("q", ""),
+            city=data.get("city"),
+            category=data.get("category"),
+            price_min=data.get("price_min"),
+            price_max=data.get("price_max"),
+            condition=data.get("condition", ""),
+            has_photos=bool(data.get("has_photos")),
+            ordering=data.get("ordering", ""),
+        )
+
+
+def tree_ordered_categories():
+    """Each root followed by its leaves, in one query."""
+    return Category.objects.select_related("parent").order_by(
+        Coalesce("parent__position", "position"),
+        Coalesce("parent_id", "id"),
+        F("parent_id").asc(nulls_first=True),
+        "position",
+    )
+
+
+# --- The ad form -------------------------------------------------------------------------------
+
+TITLE_ALL_CAPITALS = _("Do not write the title in capital letters only.")
+
+
+def clean_title(value: str) -> str:
+    title = " ".join(value.split())
+    if len(title) < 5:
+        raise ValidationError(_("The title needs at least 5 characters."), code="too_short")
+    if len(title) > 75:
+        raise ValidationError(_("The title can have at most 75 characters."), code="too_long")
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) >= 3 and all(c.isupper() for c in letters):
+        raise ValidationError(TITLE_ALL_CAPITALS, code="all_capitals")
+    return title
+
+
+def clean_description(value: str) -> str:
+    text = re.sub(r"[ \t]+", " ", value.replace("\r\n", "\n")).strip()
+    if len(text) < 20:
+        raise ValidationError(_("Describe the item in at least 20 characters."), code="too_short")
+    if len(text) > 5000:
+        raise ValidationError(
+            _("The description can have at most 5000 characters."), code="too_long"
+        )
+    return text
+
+
+def clean_leaf_category(category: Category) -> Category:
+    if category is not None and category.parent_id is None:
+        raise ValidationError(
+            _("Choose a subcategory: ads go in the most precise category."), code="not_a_leaf"
+        )
+    return category
+
+
+def leaf_choices() -> list:
+    """Leaves grouped under their roots, as <optgroup>s."""
+    from listings.selectors import category_roots
+
+    return [
+        ("", "—"),
+        *[
+            (root.name, [(leaf.slug, leaf.name) for leaf in root.children.all()])
+            for root in category_roots()
+        ],
+    ]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultiplePhotoField, self).clean(item, initial) for item in files]
+
+
+def process_photos(uploads, *, already: int = 0) -> list[services.ProcessedPhoto]:
+    """Every upload decoded and re-encoded, or a ValidationError naming each bad file."""
+    if already + len(uploads) > services.MAX_PHOTOS:
+        free = max(services.MAX_PHOTOS - already, 0)
+        raise ValidationError(
+            ngettext(
+                "An ad can have at most 10 photos: you can add %(free)d more.",
+                "An ad can have at most 10 photos: you can add %(free)d more.",
+                free,
+            )
+            % {"free": free},
+            code="too_many_photos",
+        )
+    photos, errors = [], []
+    for upload in uploads:
+        try:
+            photos.append(services.photo_process(upload))
+        except ValidationError as error:
+            errors.append(
+                ValidationError(
+                    "%(name)s: %(error)s",
+                    params={"name": upload.name, "error": " ".join(error.messages)},
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+    return photos
+
+
+class ListingForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=75,
+        help_text=_("What are you selling? For example: iPhone 13 Pro 256GB"),
+    )
+    category = forms.ChoiceField(label=_("Category"))
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Condition, size, what is included, where to meet."),
+    )
+    price = forms.IntegerField(
+        label=_("Price, ₸"), min_value=0, max_value=10**12, help_text=_("0 means free.")
+    )
+    negotiable = forms.BooleanField(label=_("Negotiable"), required=False)
+    condition = forms.ChoiceField(
+        label=_("Condition"), choices=Listing.Condition.choices, widget=forms.RadioSelect
+    )
+    city = SlugOrIdChoiceField(label=_("City"), queryset=City.objects.all())
+    photos = MultiplePhotoField(
+        label=_("Photos"),
+        required=False,
+        help_text=_(
+            "Up to 10 photos, JPEG, PNG or WebP, up to 10 MB each. The first is the cover."
+        ),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args, existing_photos: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.existing_photos = existing_photos
+        self.fields["category"].choices = leaf_choices()
+        self.fields["price"].widget.attrs.update(inputmode="numeric")
+
+    def clean_title(self) -> str:
+        return clean_title(self.cleaned_data["title"])
+
+    def clean_description(self) -> str:
+        return clean_description(self.cleaned_data["description"])
+
+    def clean_category(self) -> Category:
+        category = Category.objects.filter(slug=self.cleaned_data["category"]).first()
+        if category is None:
+            raise ValidationError(_("Choose a category."), code="invalid_choice")
+        return clean_leaf_category(category)
+
+    def clean_photos(self) -> list[services.ProcessedPhoto]:
+        return process_photos(self.cleaned_data.get("photos") or [], already=self.existing_photos)
+
+    def listing_fields(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in services.EDITABLE}

@@ -1,0 +1,241 @@
+"""Every write to listings: one atomic function per action, the seller checked on the server."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from listings.errors import (
+    InvalidPhotoOrder,
+    ListingNotFound,
+    NotTheSeller,
+    StatusChangeNotAllowed,
+    TooManyPhotos,
+)
+from listings.models import Category, City, Favorite, Listing, ListingImage
+from zattar.images import ImageLimits, cover_crop, open_upload, reencode, upright_rgb
+
+MAX_PHOTOS = 10
+PHOTO_LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
+LARGE_SIDE = 1600
+THUMBNAIL_SIZE = (480, 360)
+VIEW_WINDOW_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    large: object
+    thumbnail: object
+    width: int
+    height: int
+
+
+def photo_process(upload) -> ProcessedPhoto:
+    """Decode, turn upright, strip and re-encode one upload; raises ValidationError if bad."""
+    image = open_upload(upload, PHOTO_LIMITS)
+    large = reencode(image, longest_side=LARGE_SIDE)
+    upright = upright_rgb(image)
+    thumbnail = cover_crop(upright, THUMBNAIL_SIZE)
+    name = uuid.uuid4().hex
+    large.name, thumbnail.name = f"{name}.jpg", f"{name}_t.jpg"
+    width, height = upright.size
+    scale = min(1.0, LARGE_SIDE / max(width, height))
+    return ProcessedPhoto(large, thumbnail, round(width * scale), round(height * scale))
+
+
+def _locked_own_listing(*, listing_id: int, seller) -> Listing:
+    listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+    if listing is None:
+        raise ListingNotFound()
+    if listing.seller_id != seller.pk:
+        raise NotTheSeller()
+    return listing
+
+
+def _store_photos(listing: Listing, photos: list[ProcessedPhoto], first_position: int) -> None:
+    """Write the files and their rows; if any of it fails, the files written so far go too."""
+    saved = []
+    try:
+        for offset, photo in enumerate(photos):
+            image = ListingImage(
+                listing=listing,
+                position=first_position + offset,
+                width=photo.width,
+                height=photo.height,
+            )
+            image.large.save(photo.large.name, photo.large, save=False)
+            saved.append(image.large)
+            image.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+            saved.append(image.thumbnail)
+            image.save()
+    except Exception:
+        for stored in saved:
+            stored.storage.delete(stored.name)
+        raise
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    seller,
+    title: str,
+    description: str,
+    price: int,
+    negotiable: bool,
+    condition: str,
+    city: City,
+    category: Category,
+    photos: list[ProcessedPhoto] = (),
+) -> Listing:
+    if len(photos) > MAX_PHOTOS:
+        raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
+    listing = Listing.objects.create(
+        seller=seller,
+        title=title,
+        description=description,
+        price=price,
+        negotiable=negotiable,
+        condition=condition,
+        city=city,
+        category=category,
+        root_category_id=category.parent_id or category.pk,
+        image_count=len(photos),
+    )
+    _store_photos(listing, list(photos), 0)
+    return listing
+
+
+EDITABLE = ("title", "description", "price", "negotiable", "condition", "city", "category")
+
+
+@transaction.atomic
+def listing_update(*, listing_id: int, seller, **changes) -> Listing:
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(listing, name, value)
+    fields = list(changes)
+    if "category" in changes:
+        category = changes["category"]
+        listing.root_category_id = category.parent_id or category.pk
+        fields.append("root_category")
+    if fields:
+        listing.save(update_fields=[*fields, "updated_at"])
+    return listing
+
+
+STATUS_MOVES = {
+    # (from, to): what the seller may do from "My ads"
+    (Listing.Status.ACTIVE, Listing.Status.SOLD),
+    (Listing.Status.ACTIVE, Listing.Status.ARCHIVED),
+    (Listing.Status.SOLD, Listing.Status.ACTIVE),
+    (Listing.Status.ARCHIVED, Listing.Status.ACTIVE),
+    (Listing.Status.SOLD, Listing.Status.ARCHIVED),
+}
+
+
+@transaction.atomic
+def listing_set_status(*, listing_id: int, seller, status: str) -> Listing:
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.status == status:
+        return listing
+    if (listing.status, status) not in STATUS_MOVES:
+        raise StatusChangeNotAllowed(
+            _("An ad cannot go from “%(source)s” to “%(target)s”.")
+            % {
+                "source": Listing.Status(listing.status).label,
+                "target": Listing.Status(status).label,
+            }
+        )
+    fields = ["status", "updated_at"]
+    if status == Listing.Status.ACTIVE:
+        listing.published_at = timezone.now()  # reactivated ads come back to the top
+        fields.append("published_at")
+    listing.status = status
+    listing.save(update_fields=fields)
+    return listing
+
+
+@transaction.atomic
+def listing_delete(*, listing_id: int, seller) -> None:
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    files = [(i.large.storage, i.large.name) for i in listing.images.all()]
+    files += [(i.thumbnail.storage, i.thumbnail.name) for i in listing.images.all()]
+    listing.delete()
+
+    def delete_files():
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+@transaction.atomic
+def listing_image_add(*, listing_id: int, seller, photo: ProcessedPhoto) -> ListingImage:
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.image_count >= MAX_PHOTOS:
+        raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
+    _store_photos(listing, [photo], listing.image_count)
+    listing.image_count += 1
+    listing.save(update_fields=["image_count", "updated_at"])
+    return listing.images.order_by("-position").first()
+
+
+def _renumber(listing: Listing, ordered_ids: list[int]) -> None:
+    images = {image.pk: image for image in listing.images.all()}
+    for position, image_id in enumerate(ordered_ids):
+        image = images[image_id]
+        if image.position != position:
+            image.position = position
+            image.save(update_fields=["position"])
+
+
+@transaction.atomic
+def listing_image_delete(*, listing_id: int, seller, image_id: int) -> None:
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    image = listing.images.filter(pk=image_id).first()
+    if image is None:
+        raise ListingNotFound()
+    files = [
+        (image.large.storage, image.large.name),
+        (image.thumbnail.storage, image.thumbnail.name),
+    ]
+    image.delete()
+    remaining = list(listing.images.order_by("position", "id").values_list("pk", flat=True))
+    _renumber(listing, remaining)
+    listing.image_count = len(remaining)
+    listing.save(update_fields=["image_count", "updated_at"])
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
+@transaction.atomic
+def listing_images_reorder(*, listing_id: int, seller, image_ids: list[int]) -> None:
+    """Put the photos in the given order; the first becomes the cover."""
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    current = set(listing.images.values_list("pk", flat=True))
+    if len(image_ids) != len(current) or set(image_ids) != current:
+        raise InvalidPhotoOrder(_("Give every photo of the ad exactly once."))
+    _renumber(listing, image_ids)
+
+
+def listing_register_view(*, listing: Listing, viewer_key: str) -> bool:
+    """Count one view per viewer per 24 hours; the cache's atomic add decides who is new."""
+    if not cache.add(f"listing-view:{listing.pk}:{viewer_key}", 1, VIEW_WINDOW_SECONDS):
+        return False
+    Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
+    listing.view_count += 1
+    return True
+
+
+def favorite_add(*, user, listing: Listing) -> None:
+    Favorite.objects.get_or_create(user=user, listing=listing)
+
+
+def favorite_remove(*, user, listing: Listing) -> None:
+    Favorite.objects.filter(user=user, listing=listing).delete()

@@ -1,0 +1,40 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+NBSP = "\u00a0"
+
+
+@register.filter
+def tenge(value) -> str:
+    """125000 -> '125 000 ₸' (no-break spaces, so a price never wraps); 0 -> 'Free'."""
+    if value in (None, ""):
+        return ""
+    amount = int(value)
+    if amount == 0:
+        return _("Free")
+    return f"{amount:,}".replace(",", NBSP) + f"{NBSP}₸"
+
+
+@register.filter
+def thousands(value) -> str:
+    """12500 -> '12 500'."""
+    return f"{int(value):,}".replace(",", NBSP)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or "" removes them)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, 0)

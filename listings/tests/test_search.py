@@ -1,0 +1,149 @@
+"""Search behaviour on PostgreSQL: morphology, words as written, syntax, typos, filters, orders."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from listings import search
+from listings.models import Category, City, Listing
+from listings.search import SearchFilters
+from listings.selectors import listing_search
+from listings.tests.factories import ListingFactory
+
+pytestmark = pytest.mark.django_db
+
+DESC = "Отличное состояние, самовывоз или доставка по городу, звоните в любое время."
+
+
+def titles(**filters) -> list[str]:
+    return [x.title for x in listing_search(filters=SearchFilters(**filters), page_size=50).items]
+
+
+def leaf(slug: str) -> Category:
+    return Category.objects.get(slug=slug)
+
+
+@pytest.fixture
+def catalogue():
+    phones, bikes = leaf("phones"), leaf("bicycles")
+    astana = City.objects.get(slug="astana")
+    ListingFactory(title="Горный велосипед Stels Navigator", description=DESC, category=bikes)
+    ListingFactory(title="iPhone 13 Pro 256GB", description=DESC, category=phones, price=235_000)
+    ListingFactory(
+        title="Samsung Galaxy S21", description=DESC, category=phones, price=125_000, city=astana
+    )
+    ListingFactory(
+        title="Балалар велосипеді",
+        description="Жақсы күйде, 20 дюйм. " + DESC,
+        category=bikes,
+        price=25_000,
+        condition="new",
+    )
+    ListingFactory(
+        title="Чехол для телефона",
+        description="Подходит для iPhone 13. " + DESC,
+        category=phones,
+        price=3_000,
+    )
+
+
+def test_russian_morphology_plural_finds_singular(catalogue):
+    assert titles(q="велосипеды") == ["Горный велосипед Stels Navigator"]
+
+
+def test_latin_words_match_as_written_and_title_ranks_first(catalogue):
+    found = titles(q="iphone 13")
+    assert found[0] == "iPhone 13 Pro 256GB"
+    assert "Чехол для телефона" in found  # mentioned in the description, ranked lower
+
+
+def test_kazakh_words_match_as_written(catalogue):
+    assert titles(q="велосипеді") == ["Балалар велосипеді"]
+    assert titles(q="дюйм") == ["Балалар велосипеді"]
+
+
+def test_quoted_phrase_and_minus_word(catalogue):
+    assert titles(q='"galaxy s21"') == ["Samsung Galaxy S21"]
+    assert "Чехол для телефона" not in titles(q="iphone -чехол")
+    assert titles(q="iphone -чехол") == ["iPhone 13 Pro 256GB"]
+
+
+def test_typo_is_corrected_against_title_words(catalogue):
+    result = listing_search(filters=SearchFilters(q="samsng galaxy"))
+    assert result.corrected_query == "samsung galaxy"
+    assert [x.title for x in result.items] == ["Samsung Galaxy S21"]
+    assert listing_search(filters=SearchFilters(q="велосепед")).items[0].title == (
+        "Горный велосипед Stels Navigator"
+    )
+
+
+def test_a_word_found_nowhere_gives_nothing(catalogue):
+    result = listing_search(filters=SearchFilters(q="экскаватор"))
+    assert result.items == [] and result.count == 0 and not result.corrected_query
+
+
+def test_parent_category_includes_its_leaves(catalogue):
+    electronics = Category.objects.get(slug="electronics")
+    assert len(titles(category=electronics)) == 3
+    assert len(titles(category=leaf("bicycles"))) == 2
+
+
+def test_city_price_condition_and_photo_filters(catalogue):
+    assert titles(city=City.objects.get(slug="astana")) == ["Samsung Galaxy S21"]
+    assert sorted(titles(price_min=100_000, price_max=200_000)) == ["Samsung Galaxy S21"]
+    assert titles(condition="new") == ["Балалар велосипеді"]
+    assert titles(has_photos=True) == []
+    Listing.objects.filter(title="iPhone 13 Pro 256GB").update(image_count=1)
+    assert titles(has_photos=True) == ["iPhone 13 Pro 256GB"]
+
+
+def test_sold_and_archived_ads_never_appear(catalogue):
+    Listing.objects.filter(title="iPhone 13 Pro 256GB").update(status="sold")
+    Listing.objects.filter(title="Samsung Galaxy S21").update(status="archived")
+    found = titles(category=Category.objects.get(slug="electronics"))
+    assert found == ["Чехол для телефона"]
+    assert titles(q="samsung") == []
+
+
+def test_orders(catalogue):
+    assert [x for x in titles(ordering="cheap")][:2] == ["Чехол для телефона", "Балалар велосипеді"]
+    assert titles(ordering="expensive")[0] == "iPhone 13 Pro 256GB"
+    Listing.objects.filter(title="Samsung Galaxy S21").update(
+        published_at=timezone.now() + timedelta(minutes=1)
+    )
+    assert titles(ordering="new")[0] == "Samsung Galaxy S21"
+    assert titles()[0] == "Samsung Galaxy S21"  # newest first without words
+
+
+def test_counts_past_the_limit_are_estimates(monkeypatch):
+    ListingFactory.create_batch(12)
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
+    result = listing_search(filters=SearchFilters(), page_size=3)
+    assert result.count_is_estimate and result.count >= 6
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 50)
+    result = listing_search(filters=SearchFilters(), page_size=3)
+    assert (result.count, result.count_is_estimate) == (12, False)
+
+
+@pytest.mark.parametrize("ordering", ["new", "cheap", "expensive"])
+def test_cursor_pages_cover_every_ad_once(ordering):
+    now = timezone.now()
+    for n in range(23):  # equal prices and equal times tie-break on id
+        ListingFactory(price=1000 * (n % 4), published_at=now - timedelta(hours=n % 5))
+    seen, cursor = [], None
+    while True:
+        result = listing_search(
+            filters=SearchFilters(ordering=ordering), page_size=5, cursor=cursor, with_count=False
+        )
+        seen += [x.pk for x in result.items]
+        if not result.has_next:
+            break
+        cursor = result.next_cursor
+    assert sorted(seen) == sorted(Listing.objects.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen)) == 23
+
+
+def test_a_forged_cursor_is_refused():
+    with pytest.raises(search.InvalidCursor):
+        listing_search(filters=SearchFilters(ordering="new"), cursor="not-a-cursor")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from listings import views
+
+app_name = "listings"
+
+urlpatterns = [
+    path("search/", views.search_page, name="search"),
+    path("ads/new/", views.create, name="create"),
+    path("ads/validate/", views.validate_field, name="validate"),
+    path("ads/<int:pk>/", views.detail, name="detail"),
+    path("ads/<int:pk>/edit/", views.edit, name="edit"),
+    path("ads/<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("ads/<int:pk>/photos/<int:image_id>/", views.photo_change, name="photo_change"),
+    path("ads/<int:pk>/status/", views.change_status, name="status"),
+    path("ads/<int:pk>/delete/", views.delete, name="delete"),
+    path("ads/<int:pk>/favorite/", views.favorite_toggle, name="favorite"),
+    path("my/ads/", views.my_ads, name="my_ads"),
+    path("my/favorites/", views.favorites, name="favorites"),
+]

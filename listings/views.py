@@ -1,0 +1,303 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from listings import search, selectors, services
+from listings.errors import ListingNotFound
+from listings.forms import ListingForm, SearchForm, process_photos
+from listings.models import Listing
+from zattar.errors import DomainError
+
+PAGE_SIZE = 24
+
+
+def viewer_key(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return f"u{request.user.pk}"
+    if not request.session.session_key:
+        request.session.save()
+    return f"s{request.session.session_key}"
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("page", 1)), 1), search.MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def _with_favorites(request: HttpRequest, listings) -> set[int]:
+    return selectors.favorite_ids(user=request.user, listing_ids=[x.pk for x in listings])
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    newest = selectors.listing_newest(limit=12)
+    return render(
+        request,
+        "listings/home.html",
+        {
+            "roots": selectors.category_roots(),
+            "newest": newest,
+            "favorite_ids": _with_favorites(request, newest),
+        },
+    )
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    filters = form.filters()
+    cursor = request.GET.get("cursor") or None
+    showing_more = bool(cursor) and request.htmx
+    try:
+        result = selectors.listing_search(
+            filters=filters,
+            page=_page_number(request),
+            page_size=PAGE_SIZE,
+            cursor=cursor,
+            with_count=not showing_more,
+        )
+    except search.InvalidCursor:  # a mangled link: show the first page instead
+        showing_more = False
+        result = selectors.listing_search(filters=filters, page=1, page_size=PAGE_SIZE)
+    context = {
+        "form": form,
+        "filters": filters,
+        "result": result,
+        "favorite_ids": _with_favorites(request, result.items),
+    }
+    if showing_more:
+        template = "listings/search.html#more"
+    elif request.htmx:
+        template = "listings/search.html#results"
+    else:
+        template = "listings/search.html"
+    return render(request, template, context)
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = selectors.listing_get_public(listing_id=pk)
+    if listing is None:
+        own = (
+            selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
+            if request.user.is_authenticated
+            else None
+        )
+        if own is None:
+            raise Http404(_("No such ad."))
+        listing = own
+    is_seller = request.user.is_authenticated and listing.seller_id == request.user.pk
+    if not is_seller and listing.status == Listing.Status.ACTIVE:
+        services.listing_register_view(listing=listing, viewer_key=viewer_key(request))
+    similar = selectors.listing_similar(listing=listing)
+    return render(
+        request,
+        "listings/detail.html",
+        {
+            "listing": listing,
+            "is_seller": is_seller,
+            "similar": similar,
+            "favorite_ids": _with_favorites(request, [listing, *similar]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    form = ListingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        listing = services.listing_create(
+            seller=request.user, photos=form.cleaned_data["photos"], **form.listing_fields()
+        )
+        messages.success(request, _("Your ad is published."))
+        return redirect(listing)
+    return render(request, "listings/form.html", {"form": form, "listing": None})
+
+
+@require_POST
+def validate_field(request: HttpRequest) -> HttpResponse:
+    """Live validation: the one field the user just left, with its errors, as a fragment."""
+    name = request.POST.get("_field", "")
+    form = ListingForm(request.POST)
+    if name not in form.fields or name == "photos":
+        return HttpResponse(status=204)
+    form.is_valid()
+    return render(request, "components/field.html", {"field": form[name]})
+
+
+def _own_listing(request: HttpRequest, pk: int) -> Listing:
+    listing = selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
+    if listing is None:
+        raise Http404(_("No such ad."))
+    return listing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = _own_listing(request, pk)
+    initial = {
+        "title": listing.title,
+        "category": listing.category.slug,
+        "description": listing.description,
+        "price": listing.price,
+        "negotiable": listing.negotiable,
+        "condition": listing.condition,
+        "city": listing.city,
+    }
+    form = ListingForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        existing_photos=listing.image_count,
+    )
+    if request.method == "POST" and form.is_valid():
+        services.listing_update(listing_id=pk, seller=request.user, **form.listing_fields())
+        for photo in form.cleaned_data["photos"]:
+            services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+        messages.success(request, _("Your changes are saved."))
+        return redirect(listing)
+    return render(request, "listings/form.html", {"form": form, "listing": listing})
+
+
+def _photos_fragment(request: HttpRequest, pk: int, error: str = "") -> HttpResponse:
+    listing = _own_listing(request, pk)
+    return render(request, "listings/form.html#photos", {"listing": listing, "photo_error": error})
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = _own_listing(request, pk)
+    error = ""
+    try:
+        photos = process_photos(request.FILES.getlist("photos"), already=listing.image_count)
+        for photo in photos:
+            services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except DomainError as exc:
+        error = exc.detail
+    if request.htmx:
+        return _photos_fragment(request, pk, error)
+    if error:
+        messages.error(request, error)
+    return redirect("listings:edit", pk=pk)
+
+
+@login_required
+@require_POST
+def photo_change(request: HttpRequest, pk: int, image_id: int) -> HttpResponse:
+    """Delete a photo, make it the cover, or move it one place left or right."""
+    listing = _own_listing(request, pk)
+    action = request.POST.get("action")
+    order = [image.pk for image in listing.images.all()]
+    if image_id not in order:
+        raise Http404(_("No such photo."))
+    if action == "delete":
+        services.listing_image_delete(listing_id=pk, seller=request.user, image_id=image_id)
+    elif action in ("cover", "left", "right"):
+        index = order.index(image_id)
+        order.pop(index)
+        target = {"cover": 0, "left": max(index - 1, 0), "right": index + 1}[action]
+        order.insert(min(target, len(order)), image_id)
+        services.listing_images_reorder(listing_id=pk, seller=request.user, image_ids=order)
+    else:
+        return HttpResponse(_("Unknown action."), status=400)
+    if request.htmx:
+        return _photos_fragment(request, pk)
+    return redirect("listings:edit", pk=pk)
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    status = request.POST.get("status", "")
+    if status not in Listing.Status.values:
+        return HttpResponse(_("Unknown status."), status=400)
+    try:
+        services.listing_set_status(listing_id=pk, seller=request.user, status=status)
+    except ListingNotFound:
+        raise Http404(_("No such ad.")) from None
+    except DomainError as error:
+        if error.status_code == 403:
+            raise Http404(_("No such ad.")) from None
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request, _("The ad is now “%(status)s”.") % {"status": Listing.Status(status).label}
+        )
+    return redirect(request.POST.get("next") or "listings:my_ads")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = _own_listing(request, pk)
+    if request.method == "POST":
+        services.listing_delete(listing_id=pk, seller=request.user)
+        messages.success(request, _("The ad is deleted."))
+        return redirect("listings:my_ads")
+    return render(request, "listings/confirm_delete.html", {"listing": listing})
+
+
+@login_required
+@require_GET
+def my_ads(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or Listing.Status.ACTIVE
+    if status not in Listing.Status.values:
+        status = Listing.Status.ACTIVE
+    page = Paginator(
+        selectors.seller_listings(seller=request.user, status=status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "listings/my_ads.html",
+        {
+            "page": page,
+            "status": status,
+            "counts": selectors.seller_status_counts(seller=request.user),
+            "statuses": Listing.Status.choices,
+        },
+    )
+
+
+@login_required
+@require_GET
+def favorites(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.favorite_listings(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "listings/favorites.html",
+        {"page": page, "favorite_ids": {listing.pk for listing in page}},
+    )
+
+
+@login_required
+@require_POST
+def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = selectors.listing_get_public(listing_id=pk)
+    if listing is None:
+        raise Http404(_("No such ad."))
+    if request.POST.get("on") == "1":
+        services.favorite_add(user=request.user, listing=listing)
+    else:
+        services.favorite_remove(user=request.user, listing=listing)
+    is_favorite = request.POST.get("on") == "1"
+    if request.htmx:
+        return render(
+            request,
+            "components/favorite_button.html",
+            {"listing": listing, "is_favorite": is_favorite},
+        )
+    return redirect(request.POST.get("next") or listing.get_absolute_url())
