@@ -44,10 +44,16 @@ test: install
 	CHANNEL_LAYER_PREFIX=zattar-test CACHE_KEY_PREFIX=zattar-test \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install
+# Benchmarks run as production does: DEBUG off, hashed static files, PostgreSQL and Redis.
+BENCH_ENV = DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789} \
 	DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zattar_bench}" \
-	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/2}" \
-	$(PY) -m bench $(BENCH_ARGS)
+	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/2}"
+
+bench: install
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'zattar_bench'" \
+		| grep -q 1 || createdb -h 127.0.0.1 -U postgres zattar_bench
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

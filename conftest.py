@@ -59,6 +59,9 @@ def _fast_and_isolated(settings, tmp_path):
     """Same bcrypt algorithm with fewer rounds, media in a temporary folder, a fresh cache."""
     from django.core.cache import cache
 
+    from listings import selectors
+
+    selectors._reference.clear()
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()

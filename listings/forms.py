@@ -2,13 +2,13 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from listings import search, services
-from listings.models import Category, City, Listing
+from listings.models import Category, City, Listing, in_language
+from listings.selectors import reference_rows
 
 ORDERING_CHOICES = [
     ("", _("Best match")),
@@ -19,8 +19,33 @@ ORDERING_CHOICES = [
 ]
 
 
+class Select(forms.Select):
+    """A <select> whose options are looped in one template, not rendered one include each:
+    the category picker has over eighty options and is on every search page."""
+
+    template_name = "components/select.html"
+
+
+class ReferenceChoiceIterator(ModelChoiceIterator):
+    """Options from the cached reference rows: no query and no model per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        kind = "city" if self.queryset.model is City else "category"
+        for slug, parent_id, ru, kk, en in reference_rows(kind):
+            name = in_language(ru, kk, en)
+            yield (slug, f"— {name}" if parent_id else name)
+
+    def __len__(self):
+        return len(reference_rows("city" if self.queryset.model is City else "category"))
+
+
 class SlugOrIdChoiceField(forms.ModelChoiceField):
     """Accepts `?city=almaty` as well as `?city=2`; shows names in the active language."""
+
+    widget = Select
+    iterator = ReferenceChoiceIterator
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -43,8 +68,7 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
 
 
 class CategoryChoiceField(SlugOrIdChoiceField):
-    def label_from_instance(self, obj: Category) -> str:
-        return f"— {obj.name}" if obj.parent_id else obj.name
+    pass
 
 
 class SearchForm(forms.Form):
@@ -75,10 +99,6 @@ class SearchForm(forms.Form):
         ["q", "city", "category", "price_min", "price_max", "condition", "has_photos", "ordering"]
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = tree_ordered_categories()
-
     def clean_q(self) -> str:
         return " ".join(self.cleaned_data["q"].split())
 
@@ -101,16 +121,6 @@ class SearchForm(forms.Form):
             has_photos=bool(data.get("has_photos")),
             ordering=data.get("ordering", ""),
         )
-
-
-def tree_ordered_categories():
-    """Each root followed by its leaves, in one query."""
-    return Category.objects.select_related("parent").order_by(
-        Coalesce("parent__position", "position"),
-        Coalesce("parent_id", "id"),
-        F("parent_id").asc(nulls_first=True),
-        "position",
-    )
 
 
 # --- The ad form -------------------------------------------------------------------------------
@@ -209,7 +219,7 @@ class ListingForm(forms.Form):
         max_length=75,
         help_text=_("What are you selling? For example: iPhone 13 Pro 256GB"),
     )
-    category = forms.ChoiceField(label=_("Category"))
+    category = forms.ChoiceField(label=_("Category"), widget=Select)
     description = forms.CharField(
         label=_("Description"),
         max_length=5000,

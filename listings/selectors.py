@@ -1,8 +1,10 @@
 """Every read of listings that a page, the API or another app needs."""
 
+import time
 from dataclasses import replace
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 
 from listings import search
 from listings.models import Category, City, Favorite, Listing, ListingImage
@@ -11,6 +13,37 @@ from listings.search import SearchFilters, SearchResult
 
 def city_list() -> QuerySet[City]:
     return City.objects.all()
+
+
+REFERENCE_TTL_SECONDS = 60
+_reference: dict[str, tuple[float, list[tuple]]] = {}
+
+
+def reference_rows(kind: str) -> list[tuple]:
+    """Cities or the category tree as plain rows (slug, parent id, ru, kk, en) for pickers,
+    kept in memory for a minute: they change rarely and are on every search page."""
+    now = time.monotonic()
+    cached = _reference.get(kind)
+    if cached and now - cached[0] < REFERENCE_TTL_SECONDS:
+        return cached[1]
+    if kind == "city":
+        rows = [
+            (slug, None, ru, kk, en)
+            for slug, ru, kk, en in City.objects.values_list(
+                "slug", "name_ru", "name_kk", "name_en"
+            )
+        ]
+    else:
+        rows = list(
+            Category.objects.order_by(
+                Coalesce("parent__position", "position"),
+                Coalesce("parent_id", "id"),
+                F("parent_id").asc(nulls_first=True),
+                "position",
+            ).values_list("slug", "parent_id", "name_ru", "name_kk", "name_en")
+        )
+    _reference[kind] = (now, rows)
+    return rows
 
 
 def category_roots() -> QuerySet[Category]:

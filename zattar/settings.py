@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -90,6 +91,9 @@ TEMPLATES = [
         },
     }
 ]
+
+# Form widgets render through the project's templates (components/select.html and others).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data ---------------------------------------------------------------------------------------
 
@@ -291,4 +295,5 @@ LOGGING = {
 
 # The lockout is per account by design (a carrier NAT puts thousands of shoppers behind one IP);
 # abusive IPs are rate-limited at the edge, not by locking everyone behind them out.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# models.W040: SQLite (development only) ignores the INCLUDE columns of covering indexes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]

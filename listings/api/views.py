@@ -51,9 +51,14 @@ class CategoryTreeView(generics.ListAPIView):
         return selectors.category_roots()
 
 
+class ReferencePagination(PageNumberPagination):
+    page_size = 100  # every city of Kazakhstan on one page
+
+
 class CityListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = CityRefSerializer
+    pagination_class = ReferencePagination
 
     def get_queryset(self) -> QuerySet:
         return selectors.city_list()

@@ -1,4 +1,6 @@
 from django import template
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -38,3 +40,17 @@ def query_with(context, **changes) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, 0)
+
+
+@register.simple_tag
+def icon(name: str, size: int = 24, css_class: str = "") -> str:
+    """An icon from the sprite: `{% icon "camera" 16 %}` (a tag, cheaper than an include)."""
+    classes = f"icon {css_class}".strip()
+    return format_html(
+        '<svg class="{}" width="{}" height="{}" aria-hidden="true"><use href="{}#{}"></use></svg>',
+        classes,
+        size,
+        size,
+        static("img/icons.svg"),
+        name,
+    )

@@ -1,0 +1,33 @@
+"""`make bench`: the project's benchmarks. Speed and memory targets live here, not in tests.
+
+python -m bench                 # every benchmark
+python -m bench search          # one of them
+python -m bench search --repeat 50 --listings 1000000
+"""
+
+import argparse
+import os
+import sys
+
+import django
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("which", nargs="*", default=["search"], choices=["search"])
+    parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario")
+    parser.add_argument("--listings", type=int, default=1_000_000, help="active ads wanted")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
+    django.setup()
+    from bench import search
+
+    failures = 0
+    for name in args.which:
+        if name == "search":
+            failures += search.run(repeat=args.repeat, listings=args.listings)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
