@@ -14,7 +14,8 @@ What it does, on PostgreSQL:
 - When the words find nothing, each unknown word is replaced by the nearest word of the titles'
   vocabulary (a small table kept by a trigger, trigram-indexed with pg_trgm) and the search runs
   again, so "samsng galaxy" finds "Samsung Galaxy S21" ("showing results for samsung galaxy").
-On SQLite (development without services) words are matched as substrings of title/description.
+On SQLite (development without services) words are matched as substrings of title/description,
+with their last letters trimmed so that simple plurals still match.
 """
 
 import base64
@@ -29,6 +30,7 @@ from django.db.models import F, Q, QuerySet
 
 from listings.models import Category, City, Listing
 
+WORD = re.compile(r"\w+", re.UNICODE)
 RANK_CANDIDATES = 1000
 EXACT_COUNT_LIMIT = 1000
 MAX_PAGE = 100
@@ -108,12 +110,19 @@ def matching(filters: SearchFilters) -> QuerySet[Listing]:
         return qs
     if is_postgres():
         return qs.filter(search_vector=text_query(filters.q))
-    for word in filters.q.split():
-        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    for word in WORD.findall(filters.q):
+        stem = rough_stem(word)
+        qs = qs.filter(Q(title__icontains=stem) | Q(description__icontains=stem))
     return qs
 
 
-WORD = re.compile(r"\w+", re.UNICODE)
+def rough_stem(word: str) -> str:
+    """Good enough for the SQLite fallback: "велосипеды" and "велосипед" share "велосипе"."""
+    if len(word) > 5:
+        return word[:-2]
+    if len(word) > 4:
+        return word[:-1]
+    return word
 
 
 def typo_correction(q: str) -> str | None:
