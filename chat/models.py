@@ -1,1 +1,98 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Conversation(models.Model):
+    """One buyer talking to the seller about one ad: exactly one per (ad, buyer)."""
+
+    listing = models.ForeignKey(
+        "listings.Listing",
+        verbose_name=_("ad"),
+        on_delete=models.CASCADE,
+        related_name="conversations",
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.CASCADE,
+        related_name="conversations_as_buyer",
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        on_delete=models.CASCADE,
+        related_name="conversations_as_seller",
+    )
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    last_message_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "buyer"], name="conversation_once"),
+            models.CheckConstraint(condition=~Q(buyer=F("seller")), name="conversation_two_people"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-last_message_at"], name="conversation_buyer_inbox"),
+            models.Index(fields=["seller", "-last_message_at"], name="conversation_seller_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.listing_id}: {self.buyer_id} → {self.seller_id}"
+
+    def other(self, user):
+        return self.seller if user.pk == self.buyer_id else self.buyer
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The other participant, kept so that "unread for a user" is one indexed lookup.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    body = models.TextField(_("text"), max_length=2000)
+    client_id = models.CharField(_("client id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        constraints = [
+            # A client that resends after a lost connection does not post twice.
+            models.UniqueConstraint(
+                fields=["conversation", "sender", "client_id"],
+                condition=~Q(client_id=""),
+                name="message_client_id_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_in_order"),
+            models.Index(
+                fields=["recipient", "conversation"],
+                condition=Q(read_at__isnull=True),
+                name="message_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id}: {self.body[:40]}"

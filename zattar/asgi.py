@@ -8,14 +8,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from zattar.websocket import JWTOrSessionAuthMiddlewareStack, websocket_urlpatterns  # noqa: E402
+from zattar.websocket import (  # noqa: E402
+    JWTOrSessionAuthMiddlewareStack,
+    OriginOrTokenValidator,
+    websocket_urlpatterns,
+)
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": OriginOrTokenValidator(
             JWTOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chat.context_processors.unread",
             ],
         },
     }
@@ -115,7 +116,18 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL}],
+                # redis-py 8 closes a socket idle for 5 s by default, which killed idle
+                # consumers; no read timeout here, TCP keepalive and a periodic PING instead.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                        "max_connections": 10_000,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="zattar"),
             },
         }
@@ -123,6 +135,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CHAT_FLOOD_LIMIT = env.int("CHAT_FLOOD_LIMIT", default=20)  # messages per user per window
+CHAT_FLOOD_WINDOW_SECONDS = env.int("CHAT_FLOOD_WINDOW_SECONDS", default=10)
+CHAT_TYPING_INTERVAL_SECONDS = 2.0
 
 # --- Files --------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("", include("listings.urls")),
+    path("chat/", include("chat.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -9,12 +9,13 @@ from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-websocket_urlpatterns: list = []
+from chat.routing import websocket_urlpatterns  # noqa: F401  (re-exported for asgi.py)
 
 
 @database_sync_to_async
@@ -40,3 +41,19 @@ class JWTAuthMiddleware:
 
 def JWTOrSessionAuthMiddlewareStack(inner):
     return AuthMiddlewareStack(JWTAuthMiddleware(inner))
+
+
+class OriginOrTokenValidator:
+    """Browsers send an Origin, which must be one of ALLOWED_HOSTS (a foreign page must not ride
+    on the session cookie). API clients often send none; they may connect only with a token."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.checked = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope, receive, send):
+        has_origin = any(name == b"origin" for name, _ in scope.get("headers", []))
+        has_token = b"token=" in scope.get("query_string", b"")
+        if not has_origin and has_token:
+            return await self.inner(scope, receive, send)
+        return await self.checked(scope, receive, send)

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from chat.models import Conversation, Message
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Moderators read conversations (abuse reports); nobody edits them here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["created_at", "sender", "body", "read_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "listing", "buyer", "seller", "created_at", "last_message_at"]
+    list_select_related = ["listing", "buyer", "seller"]
+    search_fields = ["=id", "listing__title", "buyer__email", "seller__email"]
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "conversation", "sender", "body", "created_at", "read_at"]
+    list_select_related = ["conversation", "sender"]
+    search_fields = ["body", "sender__email", "=conversation__id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,114 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import selectors, services
+from chat.api.serializers import ConversationSerializer, MessageSerializer, SendSerializer
+from chat.errors import CannotStartConversation, ConversationNotFound
+from listings.models import Listing
+
+MESSAGE_PAGE = 50
+
+
+def _conversation(request: Request, conversation_id: int):
+    conversation = selectors.inbox(user=request.user).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise ConversationNotFound()
+    return conversation
+
+
+class ConversationStartView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={200: ConversationSerializer, 201: ConversationSerializer},
+        tags=["chat"],
+    )
+    def post(self, request: Request, listing_id: int, seller_id: int) -> Response:
+        listing = get_object_or_404(Listing, pk=listing_id)
+        if listing.seller_id != seller_id:
+            raise CannotStartConversation("This user is not the seller of the ad.")
+        conversation, created = services.conversation_start(listing=listing, buyer=request.user)
+        data = ConversationSerializer(
+            _conversation(request, conversation.pk), context={"request": request}
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ConversationListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):
+        return selectors.inbox(user=self.request.user)
+
+
+class ConversationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ConversationSerializer, tags=["chat"])
+    def get(self, request: Request, conversation_id: int) -> Response:
+        conversation = _conversation(request, conversation_id)
+        return Response(ConversationSerializer(conversation, context={"request": request}).data)
+
+
+def _message_id(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: ["A message id is required."]})
+    return int(raw)
+
+
+class MessageListCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("before", int), OpenApiParameter("after", int)],
+        responses=MessageSerializer(many=True),
+        tags=["chat"],
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        """Up to 50 messages, oldest to newest: the latest, or before/after a message id."""
+        conversation = selectors.conversation_for_participant(
+            conversation_id=conversation_id, user=request.user
+        )
+        if conversation is None:
+            raise ConversationNotFound()
+        before, after = _message_id(request, "before"), _message_id(request, "after")
+        messages = selectors.messages_page(
+            conversation=conversation, before=before, after=after, limit=MESSAGE_PAGE + 1
+        )
+        more = len(messages) > MESSAGE_PAGE
+        messages = messages[1:] if more and after is None else messages[:MESSAGE_PAGE]
+        base = request.build_absolute_uri(request.path)
+        return Response(
+            {
+                "results": MessageSerializer(messages, many=True).data,
+                "previous": f"{base}?before={messages[0].pk}"
+                if messages and (more or after is not None)
+                else None,
+                "next": f"{base}?after={messages[-1].pk}"
+                if messages and after is not None and more
+                else None,
+            }
+        )
+
+    @extend_schema(request=SendSerializer, responses={201: MessageSerializer}, tags=["chat"])
+    def post(self, request: Request, conversation_id: int) -> Response:
+        serializer = SendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_send(
+            conversation_id=conversation_id,
+            sender=request.user,
+            body=serializer.validated_data["body"],
+            client_id=serializer.validated_data.get("client_id", ""),
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+
+from zattar.errors import DomainError, NotFound
+
+
+class ConversationNotFound(NotFound):
+    """Also what a stranger gets: to anyone but its two people a conversation does not exist."""
+
+    def __init__(self) -> None:
+        super().__init__(_("No such conversation."))
+
+
+class CannotStartConversation(DomainError):
+    code = "cannot_start_conversation"
+
+
+class InvalidMessage(DomainError):
+    code = "invalid_message"
+
+
+class FloodLimited(DomainError):
+    status_code = 429
+    code = "rate_limited"

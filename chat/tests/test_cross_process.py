@@ -1,0 +1,104 @@
+"""Two server processes sharing Redis: a message sent through process A (this test process)
+reaches a socket held by process B (a real daphne), and the other way round."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
+
+from chat import services
+from chat.tests.conftest import ORIGIN, session_cookie, token_for
+from zattar.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def daphne_b():
+    db = connection.settings_dict
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CHANNEL_LAYER_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "zattar.asgi:application",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+async def test_a_message_crosses_from_one_process_to_another(people, daphne_b):
+    chat = people["conversation"]
+    token = await database_sync_to_async(token_for)(people["seller"])
+    url = f"ws://127.0.0.1:{daphne_b}/api/v1/ws/chat/{chat.pk}/?token={token}"
+    async with websockets.connect(url) as on_b:
+        await asyncio.sleep(0.3)  # process B has subscribed in Redis
+        sent = await database_sync_to_async(services.message_send)(
+            conversation_id=chat.pk, sender=people["buyer"], body="Из процесса A"
+        )
+        event = json.loads(await asyncio.wait_for(on_b.recv(), timeout=5))
+        assert event == {
+            "type": "message",
+            "message": {
+                "id": sent.pk,
+                "conversation": chat.pk,
+                "sender": people["buyer"].pk,
+                "body": "Из процесса A",
+                "created_at": sent.created_at.isoformat(),
+                "client_id": "",
+            },
+        }
+        # and back: a socket message on B reaches a socket held in this process (A)
+        cookie = await database_sync_to_async(session_cookie)(people["buyer"])
+        on_a = WebsocketCommunicator(
+            application, f"/api/v1/ws/chat/{chat.pk}/", headers=[ORIGIN, cookie]
+        )
+        assert (await on_a.connect())[0]
+        await asyncio.sleep(0.2)
+        await on_b.send(json.dumps({"type": "message", "body": "Из процесса B"}))
+        event = await on_a.receive_json_from(timeout=5)
+        assert event["message"]["body"] == "Из процесса B"
+        await on_a.disconnect()

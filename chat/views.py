@@ -1,0 +1,88 @@
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from chat import selectors, services
+from chat.errors import CannotStartConversation
+from listings.models import Listing
+from zattar.errors import DomainError
+
+HISTORY = 50
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, listing_id: int) -> HttpResponse:
+    """ "Write to seller": open the buyer's conversation about the ad, creating it if needed."""
+    listing = get_object_or_404(Listing, pk=listing_id)
+    try:
+        conversation, _created = services.conversation_start(listing=listing, buyer=request.user)
+    except CannotStartConversation as error:
+        flash.error(request, error.detail)
+        return redirect(listing)
+    return redirect("chat:conversation", conversation_id=conversation.pk)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.inbox(user=request.user), 30).get_page(request.GET.get("page"))
+    template = "chat/inbox.html#list" if request.htmx else "chat/inbox.html"
+    return render(request, template, {"page": page})
+
+
+def _participant_conversation(request: HttpRequest, conversation_id: int):
+    conversation = selectors.conversation_for_participant(
+        conversation_id=conversation_id, user=request.user
+    )
+    if conversation is None:
+        raise Http404(_("No such conversation."))
+    return conversation
+
+
+@login_required
+@require_GET
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    chat = _participant_conversation(request, conversation_id)
+    before = request.GET.get("before")
+    history = selectors.messages_page(
+        conversation=chat,
+        before=int(before) if before and before.isdigit() else None,
+        limit=HISTORY + 1,
+    )
+    has_older = len(history) > HISTORY
+    history = history[1:] if has_older else history
+    context = {
+        "chat": chat,
+        "other": chat.other(request.user),
+        "history": history,
+        "has_older": has_older,
+        "cover": chat.listing.images.filter(position=0).first(),
+    }
+    template = "chat/conversation.html#older" if before else "chat/conversation.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer without JavaScript (or without a socket): a plain form post."""
+    _participant_conversation(request, conversation_id)
+    try:
+        services.message_send(
+            conversation_id=conversation_id,
+            sender=request.user,
+            body=request.POST.get("body", ""),
+            client_id=request.POST.get("client_id", ""),
+        )
+    except DomainError as error:
+        if request.htmx or request.headers.get("Accept") == "application/json":
+            return HttpResponse(error.detail, status=error.status_code)
+        flash.error(request, error.detail)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect("chat:conversation", conversation_id=conversation_id)

@@ -1,0 +1,133 @@
+// One conversation, live. Messages are inserted as text (never HTML). Without a socket the
+// composer is an ordinary form that posts and reloads the page.
+(function () {
+  var root = document.querySelector(".chat[data-conversation]");
+  if (!root || !("WebSocket" in window)) return;
+  var me = Number(root.dataset.me);
+  var labels = JSON.parse(root.dataset.labels);
+  var log = document.getElementById("chat-log");
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-body");
+  var typingLine = document.getElementById("chat-typing");
+  var statusLine = document.getElementById("chat-status");
+  var socket = null, delay = 1000, typingTimer = null, lastTypingSent = 0, readSent = 0;
+
+  function lastId() {
+    var ids = Array.prototype.map.call(log.querySelectorAll(".bubble[data-id]"), function (b) {
+      return Number(b.dataset.id) || 0;
+    });
+    return ids.length ? Math.max.apply(null, ids) : 0;
+  }
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function timeText(iso) {
+    var d = new Date(iso);
+    return d.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  }
+  function bubble(message, pending) {
+    var mine = message.sender === me;
+    var el = document.createElement("div");
+    el.className = "bubble " + (mine ? "bubble--mine" : "bubble--theirs") + (pending ? " is-pending" : "");
+    if (message.id) el.dataset.id = message.id;
+    if (message.client_id) el.dataset.client = message.client_id;
+    el.dataset.sender = message.sender;
+    var text = document.createElement("p");
+    text.className = "bubble__text";
+    text.textContent = message.body;
+    var meta = document.createElement("span");
+    meta.className = "bubble__meta";
+    var time = document.createElement("time");
+    time.textContent = message.created_at ? timeText(message.created_at) : "…";
+    meta.appendChild(time);
+    if (mine) {
+      var tick = document.createElement("span");
+      tick.className = "tick";
+      tick.textContent = " ✓✓";
+      tick.setAttribute("aria-label", labels.delivered);
+      meta.appendChild(tick);
+    }
+    el.appendChild(text);
+    el.appendChild(meta);
+    return el;
+  }
+  function receive(message) {
+    if (log.querySelector('.bubble[data-id="' + message.id + '"]')) return;
+    var stick = atBottom() || message.sender === me;
+    var pending = message.client_id && log.querySelector('.bubble.is-pending[data-client="' + message.client_id + '"]');
+    var el = bubble(message, false);
+    if (pending) { log.replaceChild(el, pending); } else { log.appendChild(el); }
+    if (message.sender !== me) { typingLine.hidden = true; markRead(); }
+    if (stick) scrollDown();
+  }
+  function markRead() {
+    var theirs = log.querySelectorAll(".bubble--theirs[data-id]");
+    if (!theirs.length || document.hidden || !socket || socket.readyState !== 1) return;
+    var upTo = Number(theirs[theirs.length - 1].dataset.id);
+    if (upTo > readSent) { readSent = upTo; socket.send(JSON.stringify({ type: "read", up_to: upTo })); }
+  }
+  function showRead(upTo) {
+    log.querySelectorAll(".bubble--mine[data-id]").forEach(function (b) {
+      if (Number(b.dataset.id) <= upTo) {
+        var tick = b.querySelector(".tick");
+        if (tick) { tick.classList.add("is-read"); tick.setAttribute("aria-label", labels.read); }
+      }
+    });
+  }
+  function status(text) { statusLine.textContent = text || ""; statusLine.hidden = !text; }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + location.host + root.dataset.socket + "?after=" + lastId());
+    socket.onopen = function () { delay = 1000; status(""); markRead(); };
+    socket.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "message") receive(data.message);
+      else if (data.type === "typing") {
+        typingLine.textContent = labels.typing; typingLine.hidden = false;
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingLine.hidden = true; }, 4000);
+      } else if (data.type === "read" && data.user !== me) showRead(data.up_to);
+      else if (data.type === "error") {
+        status(data.detail);
+        var failed = log.querySelector(".bubble.is-pending");
+        if (failed) { input.value = failed.querySelector(".bubble__text").textContent; failed.remove(); }
+      }
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4403 || event.code === 4404) return;
+      status(labels.offline);
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  form.addEventListener("submit", function (event) {
+    var body = input.value.trim();
+    if (!body) { event.preventDefault(); return; }
+    if (!socket || socket.readyState !== 1) return; // the form posts the ordinary way
+    event.preventDefault();
+    var clientId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now() + Math.random());
+    log.appendChild(bubble({ sender: me, body: body, client_id: clientId }, true));
+    scrollDown();
+    socket.send(JSON.stringify({ type: "message", body: body, client_id: clientId }));
+    input.value = "";
+    status("");
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (socket && socket.readyState === 1 && now - lastTypingSent > 2000) {
+      lastTypingSent = now;
+      socket.send(JSON.stringify({ type: "typing" }));
+    }
+  });
+  document.addEventListener("visibilitychange", markRead);
+  scrollDown();
+  connect();
+})();

@@ -1,0 +1,29 @@
+// The unread badge in the header and the inbox, kept live over /api/v1/ws/me/.
+(function () {
+  var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  var delay = 1000;
+  function show(count) {
+    document.querySelectorAll(".js-unread").forEach(function (badge) {
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = !count;
+    });
+  }
+  function connect() {
+    var socket = new WebSocket(scheme + "//" + location.host + "/api/v1/ws/me/");
+    socket.onopen = function () { delay = 1000; };
+    socket.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "unread") show(data.count);
+      if (data.type === "unread" || data.type === "activity") {
+        document.body.dispatchEvent(new CustomEvent("zattar:inbox"));
+      }
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4403) return; // logged out
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  if ("WebSocket" in window) connect();
+})();
