@@ -14,18 +14,23 @@ import django
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["search"], choices=["search"])
+    parser.add_argument("which", nargs="*", default=["search", "chat"], choices=["search", "chat"])
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario")
     parser.add_argument("--listings", type=int, default=1_000_000, help="active ads wanted")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
     django.setup()
-    from bench import search
+    from django.core.management import call_command
 
+    from bench import chat, search
+
+    call_command("migrate", verbosity=0)
     failures = 0
     for name in args.which:
         if name == "search":
             failures += search.run(repeat=args.repeat, listings=args.listings)
+        elif name == "chat":
+            failures += chat.run()
     return 1 if failures else 0
 
 

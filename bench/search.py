@@ -89,7 +89,6 @@ def run(*, repeat: int, listings: int) -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("The search benchmark needs PostgreSQL (BENCH_DATABASE_URL).")
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    call_command("migrate", verbosity=0)
     active = ensure_ads(listings)
     client = Client()
     rows, results, failures = [], [], 0

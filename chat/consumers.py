@@ -16,6 +16,12 @@ CLOSE_NOT_FOUND = 4404
 REPLAY_PAGE = 200
 
 
+def in_thread_pool(function):
+    """Database work off the event loop, in parallel threads (each its own connection): the
+    default would queue every socket's writes behind one thread."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """`/api/v1/ws/chat/<conversation_id>/?after=<message id>`: one conversation, live."""
 
@@ -80,12 +86,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         try:
             if kind == "message":
-                await database_sync_to_async(services.message_send)(
+                sent = await in_thread_pool(services.message_send)(
                     conversation_id=self.conversation_id,
                     sender=self.user,
                     body=content.get("body"),
                     client_id=content.get("client_id") or "",
+                    participants=(self.conversation.buyer_id, self.conversation.seller_id),
                 )
+                if not sent.created:  # a resend: acknowledge to this socket only
+                    payload = events.message_payload(sent.message)
+                    await self.send_json({"type": "message", "message": payload})
             elif kind == "typing":
                 await self.typing()
             elif kind == "read":
@@ -93,7 +103,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 if not isinstance(up_to, int) or isinstance(up_to, bool):
                     await self.error("invalid_read", _("“up_to” must be a message id."))
                     return
-                await database_sync_to_async(services.messages_mark_read)(
+                await in_thread_pool(services.messages_mark_read)(
                     conversation_id=self.conversation_id, reader=self.user, up_to=up_to
                 )
             else:
@@ -152,9 +162,8 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": "read_only", "detail": "Nothing to send."})
 
     async def user_unread(self, event: dict) -> None:
-        await self.send_json(
-            {"type": "unread", "count": event["count"], "message": event.get("message")}
-        )
+        count = await database_sync_to_async(selectors.unread_total)(user=self.scope["user"])
+        await self.send_json({"type": "unread", "count": count, "message": event.get("message")})
 
     async def user_activity(self, event: dict) -> None:
         await self.send_json({"type": "activity", "message": event["message"]})

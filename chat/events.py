@@ -1,7 +1,11 @@
 """What the chat tells the sockets, after the database has it. Group names and payloads live
 here so that services, consumers and tests agree on them."""
 
-from asgiref.sync import async_to_sync
+import asyncio
+import logging
+import os
+
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 from chat.models import Message
@@ -26,23 +30,52 @@ def message_payload(message: Message) -> dict:
     }
 
 
+logger = logging.getLogger(__name__)
+
+
+def _main_loop() -> asyncio.AbstractEventLoop | None:
+    """The server's event loop, when this thread was started from it (a consumer's or an ASGI
+    view's database call)."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid():
+        return loop if loop.is_running() else None
+    return None
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("chat event not published", exc_info=task.exception())
+
+
 def _send(group: str, event: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)
+    """Publish to a group. From a server thread the publish is handed to the event loop and the
+    thread goes on (publishes keep their order: one connection, one lock); from plain sync code
+    it is done in place."""
+    layer = get_channel_layer()
+    loop = _main_loop()
+    if loop is None:
+        async_to_sync(layer.group_send)(group, event)
+        return
+
+    def schedule() -> None:
+        loop.create_task(layer.group_send(group, event)).add_done_callback(_log_failure)
+
+    loop.call_soon_threadsafe(schedule)
 
 
-def announce_message(message: Message, unread_for_recipient: int) -> None:
+def announce_message(message: Message) -> None:
+    """The conversation's sockets get the message; each person's other pages (the unread
+    badge, the inbox) are told too, and count their unread themselves."""
     payload = message_payload(message)
     _send(conversation_group(message.conversation_id), {"type": "chat.message", "message": payload})
-    _send(
-        user_group(message.recipient_id),
-        {"type": "user.unread", "count": unread_for_recipient, "message": payload},
-    )
+    _send(user_group(message.recipient_id), {"type": "user.unread", "message": payload})
     _send(user_group(message.sender_id), {"type": "user.activity", "message": payload})
 
 
-def announce_read(conversation_id: int, reader_id: int, up_to: int, unread_left: int) -> None:
+def announce_read(conversation_id: int, reader_id: int, up_to: int) -> None:
     _send(
         conversation_group(conversation_id),
         {"type": "chat.read", "user": reader_id, "up_to": up_to},
     )
-    _send(user_group(reader_id), {"type": "user.unread", "count": unread_left, "message": None})
+    _send(user_group(reader_id), {"type": "user.unread", "message": None})

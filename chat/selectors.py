@@ -17,6 +17,18 @@ def conversation_for_participant(*, conversation_id: int, user) -> Conversation 
     )
 
 
+def conversation_participants(*, conversation_id: int, user) -> Conversation | None:
+    """Just the two people's ids, for writes: a primary-key lookup, no joins."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Conversation.objects.filter(pk=conversation_id)
+        .filter(Q(buyer=user) | Q(seller=user))
+        .only("id", "buyer_id", "seller_id")
+        .first()
+    )
+
+
 def inbox(*, user) -> QuerySet[Conversation]:
     """The user's conversations, newest activity first, with what the inbox shows of each:
     the ad and its cover, both people, the last message and the unread count."""
@@ -64,10 +76,12 @@ def messages_page(
     return list(reversed(qs.order_by("-id")[:limit]))
 
 
-def unread_total(*, user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Message.objects.filter(recipient=user, read_at=None).count()
+def unread_total(*, user=None, user_id: int | None = None) -> int:
+    if user_id is None:
+        if not getattr(user, "is_authenticated", False):
+            return 0
+        user_id = user.pk
+    return Message.objects.filter(recipient_id=user_id, read_at=None).count()
 
 
 def unread_in(*, conversation_id: int, user) -> int:

@@ -1,8 +1,11 @@
 """Every write to the chat. A message is in the database before anyone is told of it."""
 
 import time
+from functools import cache as cache_for_process
 from functools import partial
+from typing import NamedTuple
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -47,15 +50,34 @@ def clean_body(body) -> str:
     return text
 
 
+@cache_for_process
+def _redis():
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _window_counts(user_id: int, bucket: int, window: int) -> tuple[int, int]:
+    """This window's count after adding one, and the previous window's: one round trip to Redis
+    (or the local cache without Redis)."""
+    key, previous_key = f"chat-flood:{user_id}:{bucket}", f"chat-flood:{user_id}:{bucket - 1}"
+    if settings.REDIS_URL:
+        current, _, previous = (
+            _redis()
+            .pipeline(transaction=False)
+            .incr(key)
+            .expire(key, window * 2)
+            .get(previous_key)
+            .execute()
+        )
+        return int(current), int(previous or 0)
+    cache.add(key, 0, window * 2)
+    return cache.incr(key), cache.get(previous_key, 0)
+
+
 def flood_check(*, user_id: int) -> None:
     """At most CHAT_FLOOD_LIMIT messages per window: a sliding window from two counters."""
     window = settings.CHAT_FLOOD_WINDOW_SECONDS
     now = time.time()
-    bucket = int(now // window)
-    key = f"chat-flood:{user_id}:{bucket}"
-    cache.add(key, 0, window * 2)
-    current = cache.incr(key)
-    previous = cache.get(f"chat-flood:{user_id}:{bucket - 1}", 0)
+    current, previous = _window_counts(user_id, int(now // window), window)
     weight = 1 - (now % window) / window
     if current + previous * weight > settings.CHAT_FLOOD_LIMIT:
         raise FloodLimited(
@@ -64,54 +86,78 @@ def flood_check(*, user_id: int) -> None:
         )
 
 
-def message_send(*, conversation_id: int, sender, body, client_id: str = "") -> Message:
-    """Save a message, then tell both people's sockets (after commit)."""
+class Sent(NamedTuple):
+    message: Message
+    created: bool  # False: a resend of a client_id already saved (told before, not again)
+
+
+def message_send(
+    *,
+    conversation_id: int,
+    sender,
+    body,
+    client_id: str = "",
+    participants: tuple[int, int] | None = None,
+) -> Sent:
+    """Save a message, then tell both people's sockets (after commit).
+
+    `participants` (buyer id, seller id) comes from a caller that has checked them already
+    (a socket checks at connect); otherwise they are looked up and checked here."""
     text = clean_body(body)
     client_id = str(client_id or "")[:64]
-    with transaction.atomic():
-        conversation = selectors.conversation_for_participant(
+    try:
+        with transaction.atomic():
+            return _save_message(conversation_id, sender, text, client_id, participants)
+    except IntegrityError:
+        # The same client_id twice at once (the other one won), or the conversation was
+        # deleted with its ad meanwhile (foreign keys are checked at commit).
+        repeated = Message.objects.filter(
+            conversation_id=conversation_id, sender=sender, client_id=client_id or None
+        ).first()
+        if repeated:
+            return Sent(repeated, created=False)
+        raise ConversationNotFound() from None
+
+
+def _save_message(conversation_id, sender, text, client_id, participants) -> Sent:
+    if participants is None:
+        conversation = selectors.conversation_participants(
             conversation_id=conversation_id, user=sender
         )
         if conversation is None:
             raise ConversationNotFound()
-        if client_id:
-            repeated = Message.objects.filter(
-                conversation=conversation, sender=sender, client_id=client_id
-            ).first()
-            if repeated:
-                return repeated  # a resend after a lost connection: saved once, told once
-        flood_check(user_id=sender.pk)
-        message = Message.objects.create(
-            conversation=conversation,
-            sender=sender,
-            recipient_id=(
-                conversation.seller_id
-                if sender.pk == conversation.buyer_id
-                else conversation.buyer_id
-            ),
-            body=text,
-            client_id=client_id,
-        )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-        unread = selectors.unread_total(user=message.recipient)
-        transaction.on_commit(partial(events.announce_message, message, unread))
-    return message
+        participants = (conversation.buyer_id, conversation.seller_id)
+    buyer_id, seller_id = participants
+    if sender.pk not in participants:
+        raise ConversationNotFound()
+    if client_id:
+        repeated = Message.objects.filter(
+            conversation_id=conversation_id, sender=sender, client_id=client_id
+        ).first()
+        if repeated:
+            return Sent(repeated, created=False)  # a resend after a lost connection
+    flood_check(user_id=sender.pk)
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        sender=sender,
+        recipient_id=seller_id if sender.pk == buyer_id else buyer_id,
+        body=text,
+        client_id=client_id,
+    )
+    Conversation.objects.filter(pk=conversation_id).update(last_message_at=message.created_at)
+    transaction.on_commit(partial(events.announce_message, message))
+    return Sent(message, created=True)
 
 
 @transaction.atomic
 def messages_mark_read(*, conversation_id: int, reader, up_to: int) -> int:
     """Mark the other side's messages up to `up_to` as read; returns how many changed."""
-    conversation = selectors.conversation_for_participant(
-        conversation_id=conversation_id, user=reader
-    )
+    conversation = selectors.conversation_participants(conversation_id=conversation_id, user=reader)
     if conversation is None:
         raise ConversationNotFound()
     changed = Message.objects.filter(
         conversation=conversation, recipient=reader, read_at=None, id__lte=up_to
     ).update(read_at=timezone.now())
     if changed:
-        left = selectors.unread_total(user=reader)
-        transaction.on_commit(
-            partial(events.announce_read, conversation.pk, reader.pk, up_to, left)
-        )
+        transaction.on_commit(partial(events.announce_read, conversation.pk, reader.pk, up_to))
     return changed

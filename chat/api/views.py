@@ -101,14 +101,22 @@ class MessageListCreateView(APIView):
             }
         )
 
-    @extend_schema(request=SendSerializer, responses={201: MessageSerializer}, tags=["chat"])
+    @extend_schema(
+        request=SendSerializer,
+        responses={201: MessageSerializer, 200: MessageSerializer},
+        description="201: saved and sent. 200: this client_id was saved before (a resend).",
+        tags=["chat"],
+    )
     def post(self, request: Request, conversation_id: int) -> Response:
         serializer = SendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        message = services.message_send(
+        sent = services.message_send(
             conversation_id=conversation_id,
             sender=request.user,
             body=serializer.validated_data["body"],
             client_id=serializer.validated_data.get("client_id", ""),
         )
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MessageSerializer(sent.message).data,
+            status=status.HTTP_201_CREATED if sent.created else status.HTTP_200_OK,
+        )

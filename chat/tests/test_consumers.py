@@ -136,7 +136,7 @@ async def test_bad_events_get_an_error_and_the_socket_stays_open(people, raw, co
 
 async def test_reconnect_with_after_gets_every_missed_message_in_order(people):
     chat = people["conversation"]
-    first = await database_sync_to_async(services.message_send)(
+    first, _ = await database_sync_to_async(services.message_send)(
         conversation_id=chat.pk, sender=people["buyer"], body="первое"
     )
     for n in range(3):
@@ -150,15 +150,21 @@ async def test_reconnect_with_after_gets_every_missed_message_in_order(people):
     await buyer.disconnect()
 
 
-async def test_a_resent_client_id_is_saved_once(people):
+async def test_a_resent_client_id_is_saved_once_and_acknowledged(people):
     chat = people["conversation"]
     buyer = await open_socket(chat.pk, people["buyer"])
-    for _ in range(2):
-        await buyer.send_json_to({"type": "message", "body": "Привет", "client_id": "same"})
-    await next_of(buyer, "message")
-    await asyncio.sleep(0.3)
+    seller = await open_socket(chat.pk, people["seller"])
+    await buyer.send_json_to({"type": "message", "body": "Привет", "client_id": "same"})
+    first = (await next_of(buyer, "message"))["message"]
+    # the connection dropped before the echo, say: the client sends again
+    await buyer.send_json_to({"type": "message", "body": "Привет", "client_id": "same"})
+    again = (await next_of(buyer, "message"))["message"]
+    assert again == first
+    assert (await next_of(seller, "message"))["message"] == first
+    assert await seller.receive_nothing(timeout=0.3)  # the other side is told once
     assert await database_sync_to_async(Message.objects.count)() == 1
     await buyer.disconnect()
+    await seller.disconnect()
 
 
 async def test_messages_posted_over_http_reach_the_sockets(people):

@@ -76,7 +76,7 @@ async def test_a_message_crosses_from_one_process_to_another(people, daphne_b):
     url = f"ws://127.0.0.1:{daphne_b}/api/v1/ws/chat/{chat.pk}/?token={token}"
     async with websockets.connect(url) as on_b:
         await asyncio.sleep(0.3)  # process B has subscribed in Redis
-        sent = await database_sync_to_async(services.message_send)(
+        sent, _ = await database_sync_to_async(services.message_send)(
             conversation_id=chat.pk, sender=people["buyer"], body="Из процесса A"
         )
         event = json.loads(await asyncio.wait_for(on_b.recv(), timeout=5))

@@ -80,7 +80,9 @@ def test_older_messages_load_as_a_fragment(client, people, settings):
     settings.CHAT_FLOOD_LIMIT = 1000
     chat = people["conversation"]
     ids = [
-        services.message_send(conversation_id=chat.pk, sender=people["buyer"], body=f"n{n}").pk
+        services.message_send(
+            conversation_id=chat.pk, sender=people["buyer"], body=f"n{n}"
+        ).message.pk
         for n in range(55)
     ]
     client.force_login(people["seller"])
