@@ -36,6 +36,9 @@ run: install
 		$(PY) manage.py collectstatic --noinput -v0; fi
 	$(PY) manage.py seed_demo
 	@echo "Zattar is on http://$(HOST):$(PORT)/ (HTTP and WebSocket). Ctrl+C stops it."
+	@# The Safe Deal timeout job runs beside the server and stops with it.
+	$(PY) manage.py process_deal_timeouts --loop & timeouts=$$!; \
+	trap 'kill $$timeouts 2>/dev/null' EXIT INT TERM; \
 	.venv/bin/daphne -b $(HOST) -p $(PORT) zattar.asgi:application
 
 test: install

@@ -70,7 +70,8 @@ def announce_message(message: Message) -> None:
     payload = message_payload(message)
     _send(conversation_group(message.conversation_id), {"type": "chat.message", "message": payload})
     _send(user_group(message.recipient_id), {"type": "user.unread", "message": payload})
-    _send(user_group(message.sender_id), {"type": "user.activity", "message": payload})
+    if message.sender_id:
+        _send(user_group(message.sender_id), {"type": "user.activity", "message": payload})
 
 
 def announce_read(conversation_id: int, reader_id: int, up_to: int) -> None:

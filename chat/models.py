@@ -55,11 +55,14 @@ class Message(models.Model):
         on_delete=models.CASCADE,
         related_name="messages",
     )
+    # None: a message from Zattar itself (Safe Deal news).
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("sender"),
         on_delete=models.CASCADE,
         related_name="+",
+        null=True,
+        blank=True,
     )
     # The other participant, kept so that "unread for a user" is one indexed lookup.
     recipient = models.ForeignKey(

@@ -161,3 +161,17 @@ def messages_mark_read(*, conversation_id: int, reader, up_to: int) -> int:
     if changed:
         transaction.on_commit(partial(events.announce_read, conversation.pk, reader.pk, up_to))
     return changed
+
+
+def system_message_post(*, listing: Listing, buyer, body: str, unread_for) -> Message:
+    """Zattar's own note in the buyer's conversation about the ad (Safe Deal news), created if
+    needed; `unread_for` is the participant it is news to."""
+    conversation, _ = Conversation.objects.get_or_create(
+        listing=listing, buyer=buyer, defaults={"seller_id": listing.seller_id}
+    )
+    message = Message.objects.create(
+        conversation=conversation, sender=None, recipient=unread_for, body=body[:MAX_BODY]
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    transaction.on_commit(partial(events.announce_message, message))
+    return message

@@ -1,1 +1,153 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from deals.transitions import OPEN, Status
+
+
+class SafeDeal(models.Model):
+    """A purchase through escrow: the buyer's money is held until the buyer has the item."""
+
+    Status = Status
+
+    listing = models.ForeignKey(
+        "listings.Listing", verbose_name=_("ad"), on_delete=models.PROTECT, related_name="deals"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="deals_as_buyer",
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        on_delete=models.PROTECT,
+        related_name="deals_as_seller",
+    )
+    amount = models.PositiveBigIntegerField(_("amount, ₸"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=64, blank=True)
+    ship_by = models.DateTimeField(_("ship by"))
+    confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
+    dispute_reason = models.TextField(_("dispute reason"), blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Safe Deal")
+        verbose_name_plural = _("Safe Deals")
+        ordering = ["-created_at", "-id"]
+        permissions = [("moderate_safedeal", _("Can resolve Safe Deal disputes"))]
+        constraints = [
+            # One open deal per ad at a time, whatever races.
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=Q(status__in=sorted(s.value for s in OPEN)),
+                name="one_open_deal_per_ad",
+            ),
+            models.CheckConstraint(condition=~Q(buyer=F("seller")), name="deal_two_people"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"], name="deal_buyer"),
+            models.Index(fields=["seller", "-created_at"], name="deal_seller"),
+            models.Index(fields=["status", "ship_by"], name="deal_ship_deadline"),
+            models.Index(fields=["status", "confirm_by"], name="deal_confirm_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()} {self.amount} ₸"
+
+
+class DealEvent(models.Model):
+    """One move of a deal, written with it: the deal's timeline."""
+
+    deal = models.ForeignKey(SafeDeal, on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
+    target = models.CharField(_("to"), max_length=10, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    role = models.CharField(_("as"), max_length=10)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deal event")
+        verbose_name_plural = _("deal events")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.source or '∅'} → {self.target} ({self.role})"
+
+
+class EscrowEntry(models.Model):
+    """The escrow ledger: money held when the deal starts, then released or refunded."""
+
+    class Kind(models.TextChoices):
+        HOLD = "HOLD", _("Held")
+        RELEASE = "RELEASE", _("Released to the seller")
+        REFUND = "REFUND", _("Refunded to the buyer")
+
+    deal = models.ForeignKey(SafeDeal, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(_("entry"), max_length=8, choices=Kind.choices)
+    amount = models.PositiveBigIntegerField(_("amount, ₸"))
+    reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escrow entry")
+        verbose_name_plural = _("escrow ledger")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "kind"], name="escrow_entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ₸"
+
+
+class Review(models.Model):
+    """One side's review of the other after a completed deal."""
+
+    deal = models.ForeignKey(SafeDeal, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_received"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    text = models.TextField(_("text"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "author"], name="review_once_per_side"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["subject", "-created_at"], name="review_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.author_id} → {self.subject_id}"

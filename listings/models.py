@@ -83,6 +83,7 @@ class Listing(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
+        RESERVED = "reserved", _("Reserved")  # a Safe Deal is open: out of search
         SOLD = "sold", _("Sold")
         ARCHIVED = "archived", _("Archived")
 

@@ -138,10 +138,12 @@ def listing_newest(*, limit: int = 12) -> list[Listing]:
 
 
 def listing_get_public(*, listing_id: int) -> Listing | None:
-    """An ad as its page shows it: active and sold ads are public, archived ones are not."""
+    """An ad as its page shows it: active, reserved and sold ads are public, archived ones are
+    not."""
     return (
         Listing.objects.filter(
-            pk=listing_id, status__in=[Listing.Status.ACTIVE, Listing.Status.SOLD]
+            pk=listing_id,
+            status__in=[Listing.Status.ACTIVE, Listing.Status.RESERVED, Listing.Status.SOLD],
         )
         .select_related("seller", "seller__city", "city", "category", "category__parent")
         .prefetch_related("images")

@@ -140,6 +140,12 @@ CHAT_FLOOD_LIMIT = env.int("CHAT_FLOOD_LIMIT", default=20)  # messages per user 
 CHAT_FLOOD_WINDOW_SECONDS = env.int("CHAT_FLOOD_WINDOW_SECONDS", default=10)
 CHAT_TYPING_INTERVAL_SECONDS = 2.0
 
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
+SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
+SAFE_DEAL_REVIEW_DAYS = 30
+SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
+
 # --- Files --------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"

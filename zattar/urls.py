@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("listings.urls")),
     path("chat/", include("chat.urls")),
+    path("deals/", include("deals.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,8 @@
   function bubble(message, pending) {
     var mine = message.sender === me;
     var el = document.createElement("div");
-    el.className = "bubble " + (mine ? "bubble--mine" : "bubble--theirs") + (pending ? " is-pending" : "");
+    var side = message.sender === null ? "bubble--system" : (mine ? "bubble--mine" : "bubble--theirs");
+    el.className = "bubble " + side + (pending ? " is-pending" : "");
     if (message.id) el.dataset.id = message.id;
     if (message.client_id) el.dataset.client = message.client_id;
     el.dataset.sender = message.sender;

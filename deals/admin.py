@@ -1,0 +1,129 @@
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from deals import services
+from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
+from deals.transitions import TRANSITIONS, Role, Status
+from zattar.errors import DomainError
+
+
+class EventInline(admin.TabularInline):
+    model = DealEvent
+    fields = ["created_at", "source", "target", "role", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LedgerInline(admin.TabularInline):
+    model = EscrowEntry
+    fields = ["created_at", "kind", "amount", "reference"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DisputesWaiting(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("disputes", _("Disputes waiting (oldest first)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "disputes":
+            return queryset.filter(status=Status.DISPUTED).order_by("updated_at", "id")
+        return queryset
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Resolution note"), widget=forms.Textarea, max_length=1000)
+
+
+def resolve(target: Status, description):
+    """An admin action for one move of the table, asking the moderator for the note."""
+    rule = TRANSITIONS[(Status.DISPUTED, target)]
+    assert Role.MODERATOR in rule.roles
+
+    @admin.action(description=description, permissions=["moderate"])
+    def action(modeladmin, request, queryset):
+        form = NoteForm(request.POST if "note" in request.POST else None)
+        if not form.is_valid():
+            return render(
+                request,
+                "admin/deals/resolve.html",
+                {
+                    "form": form,
+                    "deals": queryset,
+                    "action": request.POST["action"],
+                    "title": description,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+        done = 0
+        for deal in queryset:
+            try:
+                services.deal_transition(
+                    deal_id=deal.pk,
+                    actor=request.user,
+                    target=target,
+                    note=form.cleaned_data["note"],
+                )
+                done += 1
+            except DomainError as error:
+                modeladmin.message_user(request, f"#{deal.pk}: {error.detail}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("%(n)d deals resolved.") % {"n": done})
+        return None
+
+    action.__name__ = f"resolve_{target.value.lower()}"
+    return action
+
+
+@admin.register(SafeDeal)
+class SafeDealAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "listing",
+        "buyer",
+        "seller",
+        "amount",
+        "status",
+        "ship_by",
+        "confirm_by",
+        "updated_at",
+    ]
+    list_filter = [DisputesWaiting, "status"]
+    list_select_related = ["listing", "buyer", "seller"]
+    search_fields = ["=id", "listing__title", "buyer__email", "seller__email", "tracking_number"]
+    readonly_fields = [f.name for f in SafeDeal._meta.fields]
+    inlines = [EventInline, LedgerInline]
+    actions = [
+        resolve(Status.COMPLETED, _("Resolve for the seller (release the money)")),
+        resolve(Status.CANCELLED, _("Resolve for the buyer (refund the money)")),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("deals.moderate_safedeal")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["id", "deal", "author", "subject", "rating", "created_at"]
+    list_select_related = ["deal", "author", "subject"]
+    list_filter = ["rating"]
+    readonly_fields = ["deal", "author", "subject", "rating", "text", "created_at"]

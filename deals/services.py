@@ -1,0 +1,255 @@
+"""Every write to Safe Deals goes through here, and every move through deal_transition."""
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from deals import notifications, selectors
+from deals.errors import (
+    AdAlreadyInDeal,
+    CannotStartDeal,
+    DealNotFound,
+    MissingDetails,
+    ReviewNotAllowed,
+    TransitionNotAllowed,
+    WrongRole,
+)
+from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
+from deals.payments import gateway
+from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
+from listings.errors import ListingNotFound
+from listings.models import Listing
+
+MAX_TEXT = 1000
+
+
+@transaction.atomic
+def deal_start(*, listing_id: int, buyer, now: datetime | None = None) -> SafeDeal:
+    """The buyer pays into escrow: the deal opens, the money is held, the ad is reserved."""
+    now = now or timezone.now()
+    listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+    if listing is None or listing.status == Listing.Status.ARCHIVED:
+        raise ListingNotFound()
+    if listing.seller_id == buyer.pk:
+        raise CannotStartDeal(_("You cannot buy your own ad."))
+    if listing.status == Listing.Status.RESERVED:
+        raise AdAlreadyInDeal(_("Someone is already buying this item with Safe Deal."))
+    if listing.status != Listing.Status.ACTIVE:
+        raise CannotStartDeal(_("This item is no longer for sale."))
+    if listing.price <= 0:
+        raise CannotStartDeal(_("A free or price-on-request ad cannot be bought with Safe Deal."))
+    try:
+        with transaction.atomic():
+            deal = SafeDeal.objects.create(
+                listing=listing,
+                buyer=buyer,
+                seller_id=listing.seller_id,
+                amount=listing.price,
+                ship_by=now + timedelta(days=settings.SAFE_DEAL_SHIP_DAYS),
+                created_at=now,
+            )
+    except IntegrityError:
+        raise AdAlreadyInDeal(_("Someone is already buying this item with Safe Deal.")) from None
+    EscrowEntry.objects.create(
+        deal=deal,
+        kind=EscrowEntry.Kind.HOLD,
+        amount=deal.amount,
+        reference=gateway().hold(deal),
+        created_at=now,
+    )
+    event = DealEvent.objects.create(
+        deal=deal, source="", target=Status.PENDING, actor=buyer, role=Role.BUYER, created_at=now
+    )
+    listing.status = Listing.Status.RESERVED
+    listing.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(partial(notifications.deal_changed, deal.pk, event.pk))
+    return deal
+
+
+def _role(actor, deal: SafeDeal, system: bool) -> Role:
+    if system:
+        return Role.SYSTEM
+    role = selectors.role_of(actor, deal)
+    if role is None:
+        raise DealNotFound()
+    return role
+
+
+@transaction.atomic
+def deal_transition(
+    *,
+    deal_id: int,
+    target: Status | str,
+    actor=None,
+    system: bool = False,
+    tracking_number: str = "",
+    carrier: str = "",
+    reason: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> SafeDeal:
+    """Move a deal as the table allows `actor` (or the system), with its event, ledger entry
+    and ad status in the same transaction; the participants are told after commit."""
+    now = now or timezone.now()
+    deal = SafeDeal.objects.select_for_update().filter(pk=deal_id).first()
+    if deal is None:
+        raise DealNotFound()
+    role = _role(actor, deal, system)
+    source = Status(deal.status)
+    try:
+        target = Status(target)
+    except ValueError:
+        target = None
+    before_deadline = deal.confirm_by is None or now <= deal.confirm_by
+    allowed = [s.value for s in allowed_for(source, role, before_deadline=before_deadline)]
+    rule = TRANSITIONS.get((source, target)) if target else None
+    if rule is None:
+        raise TransitionNotAllowed(
+            _("A deal that is “%(status)s” cannot go there.") % {"status": source.label},
+            allowed_transitions=allowed,
+        )
+    if role not in rule.roles:
+        raise WrongRole(
+            _("This move is not yours to make in this deal."), allowed_transitions=allowed
+        )
+    if role in rule.before_confirm_deadline and not before_deadline:
+        raise TransitionNotAllowed(
+            _("The confirmation deadline has passed."), allowed_transitions=allowed
+        )
+    given = {
+        Field.TRACKING: tracking_number.strip(),
+        Field.CARRIER: carrier.strip(),
+        Field.REASON: reason.strip()[:MAX_TEXT],
+        Field.NOTE: note.strip()[:MAX_TEXT],
+    }
+    missing = sorted(field.value for field in rule.requires if not given[field])
+    if missing:
+        raise MissingDetails(
+            _("Some details are missing: %(fields)s.") % {"fields": ", ".join(missing)},
+            fields=missing,
+        )
+
+    fields = ["status", "updated_at"]
+    if target == Status.SHIPPED:
+        deal.tracking_number, deal.carrier = given[Field.TRACKING][:64], given[Field.CARRIER][:64]
+        deal.confirm_by = now + timedelta(days=settings.SAFE_DEAL_CONFIRM_DAYS)
+        fields += ["tracking_number", "carrier", "confirm_by"]
+    if target == Status.DISPUTED:
+        deal.dispute_reason = given[Field.REASON]
+        fields.append("dispute_reason")
+    if target == Status.CANCELLED and given[Field.REASON]:
+        deal.cancel_reason = given[Field.REASON]
+        fields.append("cancel_reason")
+    if given[Field.NOTE]:
+        deal.resolution_note = given[Field.NOTE]
+        fields.append("resolution_note")
+    if target in FINAL:
+        deal.closed_at = now
+        fields.append("closed_at")
+        _settle(deal, target, now)
+    event = DealEvent.objects.create(
+        deal=deal,
+        source=source,
+        target=target,
+        actor=None if system else actor,
+        role=role,
+        note=given[Field.NOTE] or given[Field.REASON] or given[Field.TRACKING],
+        created_at=now,
+    )
+    deal.status = target
+    deal.save(update_fields=fields)
+    transaction.on_commit(partial(notifications.deal_changed, deal.pk, event.pk))
+    return deal
+
+
+def _settle(deal: SafeDeal, target: Status, now: datetime) -> None:
+    """The escrow money goes to the seller or back to the buyer, and the ad follows."""
+    listing = Listing.objects.select_for_update().get(pk=deal.listing_id)
+    if target == Status.COMPLETED:
+        kind, reference = EscrowEntry.Kind.RELEASE, gateway().release(deal)
+        listing.status = Listing.Status.SOLD
+    else:
+        kind, reference = EscrowEntry.Kind.REFUND, gateway().refund(deal)
+        if listing.status == Listing.Status.RESERVED:
+            listing.status = Listing.Status.ACTIVE
+    EscrowEntry.objects.create(
+        deal=deal, kind=kind, amount=deal.amount, reference=reference, created_at=now
+    )
+    listing.save(update_fields=["status", "updated_at"])
+
+
+TIMEOUTS = (
+    (Status.PENDING, "ship_by", Status.CANCELLED),
+    (Status.SHIPPED, "confirm_by", Status.COMPLETED),
+)
+
+
+def deal_timeouts_process(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Apply every overdue move as the system. Idempotent, and safe from several processes at
+    once: each deal is taken with SKIP LOCKED, so two runners never take the same one."""
+    now = now or timezone.now()
+    done = 0
+    for source, deadline, target in TIMEOUTS:
+        while True:
+            with transaction.atomic():
+                overdue = list(
+                    SafeDeal.objects.select_for_update(skip_locked=True)
+                    .filter(status=source, **{f"{deadline}__lt": now})
+                    .order_by(deadline)
+                    .values_list("pk", flat=True)[:batch]
+                )
+                for deal_id in overdue:
+                    reason = (
+                        _("The shipping deadline passed.") if target == Status.CANCELLED else ""
+                    )
+                    deal_transition(
+                        deal_id=deal_id, target=target, system=True, reason=reason, now=now
+                    )
+                done += len(overdue)
+            if len(overdue) < batch:
+                break
+    return done
+
+
+@transaction.atomic
+def review_leave(
+    *, deal_id: int, author, rating: int, text: str = "", now: datetime | None = None
+) -> Review:
+    """One review of the other side per person, within 30 days of a completed deal; the
+    other side's rating is updated in the same transaction."""
+    now = now or timezone.now()
+    deal = SafeDeal.objects.filter(pk=deal_id).first()
+    role = selectors.role_of(author, deal) if deal else None
+    if role not in (Role.BUYER, Role.SELLER):
+        raise DealNotFound()
+    if deal.status != Status.COMPLETED:
+        raise ReviewNotAllowed(_("Reviews open when the deal is completed."))
+    if now > deal.closed_at + timedelta(days=settings.SAFE_DEAL_REVIEW_DAYS):
+        raise ReviewNotAllowed(_("The 30 days for a review of this deal have passed."))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ReviewNotAllowed(_("Give 1 to 5 stars."))
+    subject_id = deal.seller_id if role == Role.BUYER else deal.buyer_id
+    subject = User.objects.select_for_update().get(pk=subject_id)
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                deal=deal,
+                author=author,
+                subject=subject,
+                rating=rating,
+                text=text.strip()[:MAX_TEXT],
+                created_at=now,
+            )
+    except IntegrityError:
+        raise ReviewNotAllowed(_("You have already reviewed this deal.")) from None
+    totals = Review.objects.filter(subject=subject).aggregate(avg=Avg("rating"), n=Count("id"))
+    subject.rating_avg = round(totals["avg"], 2)
+    subject.rating_count = totals["n"]
+    subject.save(update_fields=["rating_avg", "rating_count"])
+    return review
