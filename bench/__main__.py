@@ -14,7 +14,9 @@ import django
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["search", "chat"], choices=["search", "chat"])
+    parser.add_argument(
+        "which", nargs="*", default=["search", "chat", "deals"], choices=["search", "chat", "deals"]
+    )
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario")
     parser.add_argument("--listings", type=int, default=1_000_000, help="active ads wanted")
     args = parser.parse_args()
@@ -22,7 +24,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, search
+    from bench import chat, deals, search
 
     call_command("migrate", verbosity=0)
     failures = 0
@@ -31,6 +33,8 @@ def main() -> int:
             failures += search.run(repeat=args.repeat, listings=args.listings)
         elif name == "chat":
             failures += chat.run()
+        elif name == "deals":
+            failures += deals.run()
     return 1 if failures else 0
 
 

@@ -4,9 +4,11 @@ here so that services, consumers and tests agree on them."""
 import asyncio
 import logging
 import os
+import threading
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from chat.models import Message
 
@@ -48,14 +50,35 @@ def _log_failure(task: asyncio.Task) -> None:
         logger.error("chat event not published", exc_info=task.exception())
 
 
+_publisher: asyncio.AbstractEventLoop | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process for publishing from plain sync code (commands, the timeout
+    job, a WSGI worker): a new loop per publish would also mean a new Redis connection."""
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher.is_closed():
+            _publisher = asyncio.new_event_loop()
+            threading.Thread(
+                target=_publisher.run_forever, name="chat-publisher", daemon=True
+            ).start()
+        return _publisher
+
+
 def _send(group: str, event: dict) -> None:
-    """Publish to a group. From a server thread the publish is handed to the event loop and the
-    thread goes on (publishes keep their order: one connection, one lock); from plain sync code
-    it is done in place."""
+    """Publish to a group. From a server thread the publish is handed to the server's event
+    loop and the thread goes on (publishes keep their order: one connection, one lock); from
+    plain sync code it goes through the process's publisher loop and is waited for."""
     layer = get_channel_layer()
     loop = _main_loop()
     if loop is None:
-        async_to_sync(layer.group_send)(group, event)
+        if not isinstance(layer, RedisPubSubChannelLayer):
+            async_to_sync(layer.group_send)(group, event)  # the in-memory layer stays local
+            return
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), _publisher_loop())
+        future.result(timeout=10)
         return
 
     def schedule() -> None:

@@ -27,6 +27,8 @@ from listings.errors import ListingNotFound
 from listings.models import Listing
 
 MAX_TEXT = 1000
+# Safe Deal is for goods that ship: not for jobs, services or real estate.
+NOT_SHIPPABLE_ROOTS = frozenset({"jobs", "services", "real-estate"})
 
 
 @transaction.atomic
@@ -44,6 +46,8 @@ def deal_start(*, listing_id: int, buyer, now: datetime | None = None) -> SafeDe
         raise CannotStartDeal(_("This item is no longer for sale."))
     if listing.price <= 0:
         raise CannotStartDeal(_("A free or price-on-request ad cannot be bought with Safe Deal."))
+    if listing.root_category.slug in NOT_SHIPPABLE_ROOTS:
+        raise CannotStartDeal(_("Safe Deal is for goods that are shipped."))
     try:
         with transaction.atomic():
             deal = SafeDeal.objects.create(

@@ -65,6 +65,17 @@ def test_who_and_what_cannot_be_bought(setup, error):
     assert not SafeDeal.objects.exists() and not EscrowEntry.objects.exists()
 
 
+def test_jobs_services_and_real_estate_are_not_sold_with_safe_deal(client):
+    from listings.models import Category
+
+    vacancy = ListingFactory(category=Category.objects.get(slug="vacancies"), price=300_000)
+    with pytest.raises(CannotStartDeal):
+        services.deal_start(listing_id=vacancy.pk, buyer=UserFactory())
+    assert "/deals/buy/" not in client.get(vacancy.get_absolute_url()).text
+    bike = ListingFactory(price=60_000)
+    assert f"/deals/buy/{bike.pk}/" in client.get(bike.get_absolute_url()).text
+
+
 def test_one_open_deal_per_ad(deal):
     with pytest.raises(AdAlreadyInDeal):
         services.deal_start(listing_id=deal.listing_id, buyer=UserFactory())
