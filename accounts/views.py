@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm, RegisterForm
+from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
 
 
@@ -49,10 +50,11 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     favorite_ids = listing_selectors.favorite_ids(
         user=request.user, listing_ids=[a.pk for a in ads]
     )
+    reviews = deal_selectors.reviews_of(user=person) if person.rating_count else []
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "page": ads, "favorite_ids": favorite_ids},
+        {"person": person, "page": ads, "favorite_ids": favorite_ids, "reviews": reviews},
     )
 
 

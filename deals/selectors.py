@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from deals.models import SafeDeal
+from deals.models import Review, SafeDeal
 from deals.transitions import Role, Status, allowed_for
 
 
@@ -49,3 +49,10 @@ def deals_of(*, user, as_role: Role) -> QuerySet[SafeDeal]:
 
 def disputes_waiting() -> QuerySet[SafeDeal]:
     return SafeDeal.objects.filter(status=Status.DISPUTED).order_by("updated_at", "id")
+
+
+def reviews_of(*, user, limit: int = 10) -> list[Review]:
+    """The latest reviews a person received, with their authors, for the profile."""
+    return list(
+        Review.objects.filter(subject=user).select_related("author").order_by("-created_at")[:limit]
+    )

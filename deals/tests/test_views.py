@@ -94,3 +94,16 @@ def test_moderators_resolve_disputes_in_the_admin_with_a_note(client, deal, mode
     assert deal.status == "CANCELLED" and deal.resolution_note == "Товар с браком, возврат"
     assert list(deal.ledger.values_list("kind", flat=True)) == ["HOLD", "REFUND"]
     assert client.get(reverse("admin:deals_safedeal_change", args=[deal.pk])).status_code == 200
+
+
+def test_reviews_are_listed_on_the_profile(client, deal, django_assert_num_queries):
+    from deals import services
+
+    services.deal_transition(deal_id=deal.pk, target="SHIPPED", actor=deal.seller, **DETAILS)
+    services.deal_transition(deal_id=deal.pk, target="COMPLETED", actor=deal.buyer)
+    services.review_leave(deal_id=deal.pk, author=deal.buyer, rating=4, text="Всё честно <b>")
+    url = reverse("accounts:profile", args=[deal.seller.pk])
+    with django_assert_num_queries(3):  # the person, the ads count (none active), the reviews
+        page = client.get(url)
+    assert "Всё честно &lt;b&gt;" in page.text and deal.buyer.name in page.text
+    assert "4,0" in page.text or "4.0" in page.text
