@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,15 +11,7 @@ from accounts import selectors, services
 from accounts.forms import ProfileForm, RegisterForm
 from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+from zattar.redirects import safe_next
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,8 +26,8 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
         messages.success(request, _("Welcome to Zattar, %(name)s!") % {"name": user.name})
-        return redirect(_safe_next(request) or "home")
-    return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})
+        return redirect(safe_next(request) or "home")
+    return render(request, "accounts/register.html", {"form": form, "next": safe_next(request)})
 
 
 @require_GET

@@ -8,35 +8,26 @@ arrived. Beside it, the raw Redis publish-to-subscriber round trip, the floor fo
 
 import asyncio
 import json
-import os
 import resource
 import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 
 import redis.asyncio as aioredis
 import websockets
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from rest_framework_simplejwt.tokens import AccessToken
 
 from bench.common import percentile, save, table
 from chat.models import Conversation
 from listings.models import Listing
+from zattar.testing import daphne_process, free_port
 
 RATES = [100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]
 STEP_SECONDS = 5
 GRACE_SECONDS = 3
 P99_TARGET_MS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def conversations(count: int) -> list[tuple[int, str, str]]:
@@ -90,41 +81,14 @@ def access_token(user_id: int) -> str:
     return str(token)
 
 
-def start_daphne(port: int) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DB_CONN_MAX_AGE": "60",
-        "CHAT_FLOOD_LIMIT": "1000000",  # flood control is policy; this measures capacity
-        "CHANNEL_LAYER_PREFIX": "zattar-chatbench",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "zattar.asgi:application",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def start_daphne(port: int):
+    return daphne_process(
+        port,
+        DB_CONN_MAX_AGE="60",
+        CHAT_FLOOD_LIMIT="1000000",  # flood control is policy; this measures capacity
+        CHANNEL_LAYER_PREFIX="zattar-chatbench",
+        LOG_LEVEL="WARNING",
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("daphne did not start")
 
 
 async def redis_floor(samples: int = 2000) -> dict:

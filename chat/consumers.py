@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from chat import events, selectors, services
 from zattar.errors import DomainError
+from zattar.ids import parse_id
 
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -45,9 +46,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.group = events.conversation_group(self.conversation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        after = self.query_param("after")
-        if after is not None and after.isdigit():
-            await self.replay_after(int(after))
+        after = parse_id(self.query_param("after"))
+        if after is not None:
+            await self.replay_after(after)
 
     def query_param(self, name: str) -> str | None:
         from urllib.parse import parse_qs

@@ -1,5 +1,6 @@
 """Every write to the chat. A message is in the database before anyone is told of it."""
 
+import re
 import time
 from functools import cache as cache_for_process
 from functools import partial
@@ -73,6 +74,19 @@ def _window_counts(user_id: int, bucket: int, window: int) -> tuple[int, int]:
     return cache.incr(key), cache.get(previous_key, 0)
 
 
+CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def clean_client_id(value) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not CLIENT_ID.fullmatch(value):
+        raise InvalidMessage(
+            _("“client_id” takes up to 64 letters, digits and _ . : - characters.")
+        )
+    return value
+
+
 def flood_check(*, user_id: int) -> None:
     """At most CHAT_FLOOD_LIMIT messages per window: a sliding window from two counters."""
     window = settings.CHAT_FLOOD_WINDOW_SECONDS
@@ -104,7 +118,7 @@ def message_send(
     `participants` (buyer id, seller id) comes from a caller that has checked them already
     (a socket checks at connect); otherwise they are looked up and checked here."""
     text = clean_body(body)
-    client_id = str(client_id or "")[:64]
+    client_id = clean_client_id(client_id)
     try:
         with transaction.atomic():
             return _save_message(conversation_id, sender, text, client_id, participants)

@@ -2,14 +2,15 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
 from chat.errors import CannotStartConversation
-from listings.models import Listing
+from listings.selectors import listing_get_public
 from zattar.errors import DomainError
+from zattar.ids import parse_id
 
 HISTORY = 50
 
@@ -18,7 +19,9 @@ HISTORY = 50
 @require_POST
 def start(request: HttpRequest, listing_id: int) -> HttpResponse:
     """ "Write to seller": open the buyer's conversation about the ad, creating it if needed."""
-    listing = get_object_or_404(Listing, pk=listing_id)
+    listing = listing_get_public(listing_id=listing_id)
+    if listing is None:
+        raise Http404(_("No such ad."))
     try:
         conversation, _created = services.conversation_start(listing=listing, buyer=request.user)
     except CannotStartConversation as error:
@@ -48,12 +51,8 @@ def _participant_conversation(request: HttpRequest, conversation_id: int):
 @require_GET
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     chat = _participant_conversation(request, conversation_id)
-    before = request.GET.get("before")
-    history = selectors.messages_page(
-        conversation=chat,
-        before=int(before) if before and before.isdigit() else None,
-        limit=HISTORY + 1,
-    )
+    before = parse_id(request.GET.get("before"))
+    history = selectors.messages_page(conversation=chat, before=before, limit=HISTORY + 1)
     has_older = len(history) > HISTORY
     history = history[1:] if has_older else history
     context = {
@@ -63,7 +62,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "has_older": has_older,
         "cover": chat.listing.images.filter(position=0).first(),
     }
-    template = "chat/conversation.html#older" if before else "chat/conversation.html"
+    template = "chat/conversation.html#older" if before is not None else "chat/conversation.html"
     return render(request, template, context)
 
 

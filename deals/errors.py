@@ -18,6 +18,10 @@ class AdAlreadyInDeal(Conflict):
     code = "ad_in_deal"
 
 
+class PriceChanged(Conflict):
+    code = "price_changed"
+
+
 class TransitionNotAllowed(Conflict):
     """The table has no such move from this status (409, with the moves there are)."""
 

@@ -16,6 +16,7 @@ from deals.errors import (
     CannotStartDeal,
     DealNotFound,
     MissingDetails,
+    PriceChanged,
     ReviewNotAllowed,
     TransitionNotAllowed,
     WrongRole,
@@ -32,8 +33,11 @@ NOT_SHIPPABLE_ROOTS = frozenset({"jobs", "services", "real-estate"})
 
 
 @transaction.atomic
-def deal_start(*, listing_id: int, buyer, now: datetime | None = None) -> SafeDeal:
-    """The buyer pays into escrow: the deal opens, the money is held, the ad is reserved."""
+def deal_start(
+    *, listing_id: int, buyer, expected_amount: int | None = None, now: datetime | None = None
+) -> SafeDeal:
+    """The buyer pays into escrow: the deal opens, the money is held, the ad is reserved.
+    `expected_amount` is the price the buyer saw: a different price now is refused."""
     now = now or timezone.now()
     listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
     if listing is None or listing.status == Listing.Status.ARCHIVED:
@@ -48,6 +52,11 @@ def deal_start(*, listing_id: int, buyer, now: datetime | None = None) -> SafeDe
         raise CannotStartDeal(_("A free or price-on-request ad cannot be bought with Safe Deal."))
     if listing.root_category.slug in NOT_SHIPPABLE_ROOTS:
         raise CannotStartDeal(_("Safe Deal is for goods that are shipped."))
+    if expected_amount is not None and expected_amount != listing.price:
+        raise PriceChanged(
+            _("The price has changed since you saw it: check the ad again."),
+            price=listing.price,
+        )
     try:
         with transaction.atomic():
             deal = SafeDeal.objects.create(

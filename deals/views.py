@@ -12,6 +12,7 @@ from deals.forms import ReviewForm, TransitionForm
 from deals.transitions import Role, Status
 from listings.selectors import listing_get_public
 from zattar.errors import DomainError
+from zattar.ids import parse_id
 
 
 @login_required
@@ -23,7 +24,11 @@ def start(request: HttpRequest, listing_id: int) -> HttpResponse:
         raise Http404(_("No such ad."))
     if request.method == "POST":
         try:
-            deal = services.deal_start(listing_id=listing.pk, buyer=request.user)
+            deal = services.deal_start(
+                listing_id=listing.pk,
+                buyer=request.user,
+                expected_amount=parse_id(request.POST.get("amount")),
+            )
         except DomainError as error:
             messages.error(request, error.detail)
             return redirect(listing)
@@ -80,6 +85,7 @@ def transition(request: HttpRequest, deal_id: int) -> HttpResponse:
                 "tracking_number": form.cleaned_data["tracking_number"],
                 "carrier": form.cleaned_data["carrier"],
                 "reason": form.cleaned_data["reason"],
+                "note": form.cleaned_data["note"],
             },
         )
     except DomainError as error:

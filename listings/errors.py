@@ -23,3 +23,7 @@ class InvalidPhotoOrder(DomainError):
 
 class StatusChangeNotAllowed(Conflict):
     code = "status_change_not_allowed"
+
+
+class ListingHasDeals(Conflict):
+    code = "listing_has_deals"

@@ -85,8 +85,12 @@ class SearchForm(forms.Form):
         required=False,
         empty_label=_("All categories"),
     )
-    price_min = forms.IntegerField(label=_("Price from"), min_value=0, required=False)
-    price_max = forms.IntegerField(label=_("Price to"), min_value=0, required=False)
+    price_min = forms.IntegerField(
+        label=_("Price from"), min_value=0, max_value=10**12, required=False
+    )
+    price_max = forms.IntegerField(
+        label=_("Price to"), min_value=0, max_value=10**12, required=False
+    )
     condition = forms.ChoiceField(
         label=_("Condition"),
         choices=[("", _("Any condition")), *Listing.Condition.choices],
@@ -110,7 +114,9 @@ class SearchForm(forms.Form):
         return cleaned
 
     def filters(self) -> search.SearchFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The valid filters; an invalid one is left out (and its error shown), not the rest."""
+        self.is_valid()
+        data = self.cleaned_data
         return search.SearchFilters(
             q=data.get("q", ""),
             city=data.get("city"),

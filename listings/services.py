@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from listings.errors import (
     InvalidPhotoOrder,
+    ListingHasDeals,
     ListingNotFound,
     NotTheSeller,
     StatusChangeNotAllowed,
@@ -118,6 +119,12 @@ def listing_update(*, listing_id: int, seller, **changes) -> Listing:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    if (
+        listing.status == Listing.Status.RESERVED
+        and "price" in changes
+        and changes["price"] != listing.price
+    ):
+        raise StatusChangeNotAllowed(_("The price cannot change while a Safe Deal is open."))
     for name, value in changes.items():
         setattr(listing, name, value)
     fields = list(changes)
@@ -165,6 +172,10 @@ def listing_set_status(*, listing_id: int, seller, status: str) -> Listing:
 @transaction.atomic
 def listing_delete(*, listing_id: int, seller) -> None:
     listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.deals.exists():  # the escrow ledger points at it and must stay
+        raise ListingHasDeals(
+            _("This ad was bought with Safe Deal and stays on record: archive it instead.")
+        )
     files = [(i.large.storage, i.large.name) for i in listing.images.all()]
     files += [(i.thumbnail.storage, i.thumbnail.name) for i in listing.images.all()]
     listing.delete()

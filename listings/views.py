@@ -13,6 +13,7 @@ from listings.errors import ListingNotFound
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
 from zattar.errors import DomainError
+from zattar.redirects import safe_next
 
 PAGE_SIZE = 24
 
@@ -163,9 +164,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         existing_photos=listing.image_count,
     )
     if request.method == "POST" and form.is_valid():
-        services.listing_update(listing_id=pk, seller=request.user, **form.listing_fields())
-        for photo in form.cleaned_data["photos"]:
-            services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+        try:
+            services.listing_update(listing_id=pk, seller=request.user, **form.listing_fields())
+            for photo in form.cleaned_data["photos"]:
+                services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("listings:edit", pk=pk)
         messages.success(request, _("Your changes are saved."))
         return redirect(listing)
     return render(request, "listings/form.html", {"form": form, "listing": listing})
@@ -238,7 +243,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("The ad is now “%(status)s”.") % {"status": Listing.Status(status).label}
         )
-    return redirect(request.POST.get("next") or "listings:my_ads")
+    return redirect(safe_next(request) or "listings:my_ads")
 
 
 @login_required
@@ -246,7 +251,11 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     listing = _own_listing(request, pk)
     if request.method == "POST":
-        services.listing_delete(listing_id=pk, seller=request.user)
+        try:
+            services.listing_delete(listing_id=pk, seller=request.user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("listings:my_ads")
         messages.success(request, _("The ad is deleted."))
         return redirect("listings:my_ads")
     return render(request, "listings/confirm_delete.html", {"listing": listing})
@@ -303,4 +312,4 @@ def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
             "components/favorite_button.html",
             {"listing": listing, "is_favorite": is_favorite},
         )
-    return redirect(request.POST.get("next") or listing.get_absolute_url())
+    return redirect(safe_next(request) or listing.get_absolute_url())

@@ -53,7 +53,7 @@ class OriginOrTokenValidator:
 
     async def __call__(self, scope, receive, send):
         has_origin = any(name == b"origin" for name, _ in scope.get("headers", []))
-        has_token = b"token=" in scope.get("query_string", b"")
+        has_token = bool(parse_qs(scope.get("query_string", b"").decode()).get("token"))
         if not has_origin and has_token:
             return await self.inner(scope, receive, send)
         return await self.checked(scope, receive, send)

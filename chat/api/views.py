@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +9,9 @@ from rest_framework.views import APIView
 from chat import selectors, services
 from chat.api.serializers import ConversationSerializer, MessageSerializer, SendSerializer
 from chat.errors import CannotStartConversation, ConversationNotFound
-from listings.models import Listing
+from listings.errors import ListingNotFound
+from listings.selectors import listing_get_public
+from zattar.ids import parse_id
 
 MESSAGE_PAGE = 50
 
@@ -31,7 +32,9 @@ class ConversationStartView(APIView):
         tags=["chat"],
     )
     def post(self, request: Request, listing_id: int, seller_id: int) -> Response:
-        listing = get_object_or_404(Listing, pk=listing_id)
+        listing = listing_get_public(listing_id=listing_id)
+        if listing is None:
+            raise ListingNotFound()
         if listing.seller_id != seller_id:
             raise CannotStartConversation("This user is not the seller of the ad.")
         conversation, created = services.conversation_start(listing=listing, buyer=request.user)
@@ -62,9 +65,10 @@ def _message_id(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise ValidationError({name: ["A message id is required."]})
-    return int(raw)
+    return value
 
 
 class MessageListCreateView(APIView):

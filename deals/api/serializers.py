@@ -59,6 +59,9 @@ class DealDetailSerializer(DealSerializer):
 
 class StartSerializer(serializers.Serializer):
     listing_id = serializers.IntegerField()
+    amount = serializers.IntegerField(
+        required=False, help_text="The price the buyer saw; a different current price is 409."
+    )
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -36,7 +36,9 @@ class DealStartView(APIView):
         serializer = StartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         deal = services.deal_start(
-            listing_id=serializer.validated_data["listing_id"], buyer=request.user
+            listing_id=serializer.validated_data["listing_id"],
+            buyer=request.user,
+            expected_amount=serializer.validated_data.get("amount"),
         )
         return Response(detail(deal.pk, request), status=status.HTTP_201_CREATED)
 

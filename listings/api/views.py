@@ -21,7 +21,7 @@ from listings.api.serializers import (
     ReorderSerializer,
     SearchPageSerializer,
 )
-from listings.errors import ListingNotFound
+from listings.errors import ListingNotFound, NotTheSeller
 from listings.forms import SearchForm
 from listings.models import Listing
 from zattar.pagination import PageNumberPagination
@@ -191,7 +191,8 @@ class ImageUploadView(APIView):
         request=ImageUploadSerializer, responses={201: ImageSerializer}, tags=["listings"]
     )
     def post(self, request: Request, pk: int) -> Response:
-        _visible_listing(request, pk)
+        if _visible_listing(request, pk).seller_id != request.user.pk:
+            raise NotTheSeller()  # before decoding anything a stranger sent
         serializer = ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

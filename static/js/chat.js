@@ -52,9 +52,12 @@
     return el;
   }
   function receive(message) {
-    if (log.querySelector('.bubble[data-id="' + message.id + '"]')) return;
+    if (log.querySelector('.bubble[data-id="' + Number(message.id) + '"]')) return;
     var stick = atBottom() || message.sender === me;
-    var pending = message.client_id && log.querySelector('.bubble.is-pending[data-client="' + message.client_id + '"]');
+    var pending = null;
+    log.querySelectorAll(".bubble.is-pending").forEach(function (b) {
+      if (message.client_id && b.dataset.client === message.client_id) pending = b;
+    });
     var el = bubble(message, false);
     if (pending) { log.replaceChild(el, pending); } else { log.appendChild(el); }
     if (message.sender !== me) { typingLine.hidden = true; markRead(); }

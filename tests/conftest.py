@@ -1,0 +1,1 @@
+from chat.tests.conftest import people  # noqa: F401  (shared fixture)
