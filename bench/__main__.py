@@ -11,15 +11,21 @@ import sys
 
 import django
 
+BENCHMARKS = ("search", "chat", "deals")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument(
-        "which", nargs="*", default=["search", "chat", "deals"], choices=["search", "chat", "deals"]
-    )
+    parser.add_argument("which", nargs="*", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario")
     parser.add_argument("--listings", type=int, default=1_000_000, help="active ads wanted")
     args = parser.parse_args()
+    unknown = sorted(set(args.which) - set(BENCHMARKS))
+    if unknown:
+        parser.error(
+            f"no benchmark named {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
+        )
+    args.which = args.which or list(BENCHMARKS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
     django.setup()
     from django.core.management import call_command
