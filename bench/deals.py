@@ -13,6 +13,7 @@ from bench.common import percentile, save, table
 from deals import services
 from deals.errors import TransitionNotAllowed, WrongRole
 from deals.models import SafeDeal
+from deals.services import NOT_SHIPPABLE_ROOTS
 from listings.models import Listing
 
 CLIENTS = 20
@@ -24,7 +25,9 @@ DETAILS = {"tracking_number": "KZ000000000", "carrier": "Kazpost"}
 def fresh_deals(count: int) -> list[SafeDeal]:
     """Deals just started on active ads, each with its own buyer from the bulk sellers."""
     listings = list(
-        Listing.objects.filter(status="active", price__gt=0).order_by("-id")[: count * 2]
+        Listing.objects.filter(status="active", price__gt=0)
+        .exclude(root_category__slug__in=NOT_SHIPPABLE_ROOTS)
+        .order_by("-id")[: count * 2]
     )
     buyers = list(User.objects.filter(email__endswith="@bulk.zattar.kz").order_by("?")[:200])
     deals = []
