@@ -13,7 +13,7 @@ from bench.common import percentile, save, table
 from deals import services
 from deals.errors import TransitionNotAllowed, WrongRole
 from deals.models import SafeDeal
-from deals.services import NOT_SHIPPABLE_ROOTS
+from deals.selectors import NOT_SHIPPABLE_ROOTS
 from listings.models import Listing
 
 CLIENTS = 20

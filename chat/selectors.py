@@ -6,27 +6,21 @@ from chat.models import Conversation, Message
 from listings.models import ListingImage
 
 
-def conversation_for_participant(*, conversation_id: int, user) -> Conversation | None:
+def _of_participant(conversation_id: int, user) -> QuerySet[Conversation]:
     if not getattr(user, "is_authenticated", False):
-        return None
+        return Conversation.objects.none()
+    return Conversation.objects.filter(pk=conversation_id).filter(Q(buyer=user) | Q(seller=user))
+
+
+def conversation_for_participant(*, conversation_id: int, user) -> Conversation | None:
     return (
-        Conversation.objects.filter(pk=conversation_id)
-        .filter(Q(buyer=user) | Q(seller=user))
-        .select_related("listing", "buyer", "seller")
-        .first()
+        _of_participant(conversation_id, user).select_related("listing", "buyer", "seller").first()
     )
 
 
 def conversation_participants(*, conversation_id: int, user) -> Conversation | None:
     """Just the two people's ids, for writes: a primary-key lookup, no joins."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Conversation.objects.filter(pk=conversation_id)
-        .filter(Q(buyer=user) | Q(seller=user))
-        .only("id", "buyer_id", "seller_id")
-        .first()
-    )
+    return _of_participant(conversation_id, user).only("id", "buyer_id", "seller_id").first()
 
 
 def inbox(*, user) -> QuerySet[Conversation]:

@@ -3,6 +3,16 @@ from django.db.models import Q, QuerySet
 from deals.models import Review, SafeDeal
 from deals.transitions import Role, Status, allowed_for
 
+# Safe Deal is for goods that ship: not for jobs, services or real estate.
+NOT_SHIPPABLE_ROOTS = frozenset({"jobs", "services", "real-estate"})
+
+
+def offers_safe_deal(listing) -> bool:
+    """Whether an ad's page offers "Buy with Safe Deal": priced goods that ship. Ads go in
+    leaves, so the category's parent (already joined on the ad page) is the root."""
+    root = listing.category.parent or listing.category
+    return listing.price > 0 and root.slug not in NOT_SHIPPABLE_ROOTS
+
 
 def is_moderator(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("deals.moderate_safedeal"))

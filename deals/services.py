@@ -23,13 +23,12 @@ from deals.errors import (
 )
 from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
 from deals.payments import gateway
+from deals.selectors import NOT_SHIPPABLE_ROOTS
 from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
 from listings.errors import ListingNotFound
 from listings.models import Listing
 
 MAX_TEXT = 1000
-# Safe Deal is for goods that ship: not for jobs, services or real estate.
-NOT_SHIPPABLE_ROOTS = frozenset({"jobs", "services", "real-estate"})
 
 
 @transaction.atomic

@@ -80,13 +80,11 @@ def transition(request: HttpRequest, deal_id: int) -> HttpResponse:
         services.deal_transition(
             deal_id=deal_id,
             actor=request.user,
-            **{
-                "target": form.cleaned_data["status"],
-                "tracking_number": form.cleaned_data["tracking_number"],
-                "carrier": form.cleaned_data["carrier"],
-                "reason": form.cleaned_data["reason"],
-                "note": form.cleaned_data["note"],
-            },
+            target=form.cleaned_data["status"],
+            tracking_number=form.cleaned_data["tracking_number"],
+            carrier=form.cleaned_data["carrier"],
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
         )
     except DomainError as error:
         messages.error(request, error.detail)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from listings.errors import (
     InvalidPhotoOrder,
@@ -18,7 +19,7 @@ from listings.errors import (
     TooManyPhotos,
 )
 from listings.models import Category, City, Favorite, Listing, ListingImage
-from zattar.images import ImageLimits, cover_crop, open_upload, reencode, upright_rgb
+from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
 
 MAX_PHOTOS = 10
 PHOTO_LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
@@ -37,15 +38,13 @@ class ProcessedPhoto:
 
 def photo_process(upload) -> ProcessedPhoto:
     """Decode, turn upright, strip and re-encode one upload; raises ValidationError if bad."""
-    image = open_upload(upload, PHOTO_LIMITS)
-    large = reencode(image, longest_side=LARGE_SIDE)
-    upright = upright_rgb(image)
+    upright = upright_rgb(open_upload(upload, PHOTO_LIMITS))  # once, for both sizes
     thumbnail = cover_crop(upright, THUMBNAIL_SIZE)
+    upright.thumbnail((LARGE_SIDE, LARGE_SIDE), Image.Resampling.LANCZOS)
+    large = encode_jpeg(upright)
     name = uuid.uuid4().hex
     large.name, thumbnail.name = f"{name}.jpg", f"{name}_t.jpg"
-    width, height = upright.size
-    scale = min(1.0, LARGE_SIDE / max(width, height))
-    return ProcessedPhoto(large, thumbnail, round(width * scale), round(height * scale))
+    return ProcessedPhoto(large, thumbnail, *upright.size)
 
 
 def _locked_own_listing(*, listing_id: int, seller) -> Listing:

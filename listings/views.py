@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deals.services import NOT_SHIPPABLE_ROOTS
+from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
 from listings.errors import ListingNotFound
 from listings.forms import ListingForm, SearchForm, process_photos
@@ -104,8 +104,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "listings/detail.html",
         {
             "listing": listing,
-            "safe_deal": listing.price > 0
-            and listing.category.parent.slug not in NOT_SHIPPABLE_ROOTS,
+            "safe_deal": offers_safe_deal(listing),
             "is_seller": is_seller,
             "similar": similar,
             "favorite_ids": _with_favorites(request, [listing, *similar]),

@@ -46,12 +46,14 @@ def open_upload(upload, limits: ImageLimits) -> Image.Image:
             image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(
-            _("Upload a valid image: the file is not a picture or is damaged."),
-            code="invalid_image",
-        ) from None
-    except (OSError, SyntaxError, ValueError):
+    except (
+        UnidentifiedImageError,  # (an OSError) not a picture
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,  # truncated or corrupt
+        SyntaxError,
+        ValueError,
+    ):
         raise ValidationError(
             _("Upload a valid image: the file is not a picture or is damaged."),
             code="invalid_image",
