@@ -184,7 +184,7 @@ def _photos_fragment(request: HttpRequest, pk: int, error: str = "") -> HttpResp
 @require_POST
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     listing = _own_listing(request, pk)
-    error = ""
+    error = "" if request.FILES.getlist("photos") else _("Choose one or more photos to upload.")
     try:
         photos = process_photos(request.FILES.getlist("photos"), already=listing.image_count)
         for photo in photos:

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -36,7 +37,7 @@ class ConversationStartView(APIView):
         if listing is None:
             raise ListingNotFound()
         if listing.seller_id != seller_id:
-            raise CannotStartConversation("This user is not the seller of the ad.")
+            raise CannotStartConversation(_("This user is not the seller of the ad."))
         conversation, created = services.conversation_start(listing=listing, buyer=request.user)
         data = ConversationSerializer(
             _conversation(request, conversation.pk), context={"request": request}
