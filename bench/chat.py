@@ -8,18 +8,21 @@ arrived. Beside it, the raw Redis publish-to-subscriber round trip, the floor fo
 
 import asyncio
 import json
+import os
 import resource
 import signal
 import statistics
 import time
+from pathlib import Path
 
 import redis.asyncio as aioredis
 import websockets
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework_simplejwt.tokens import AccessToken
 
-from bench.common import percentile, save, table
+from bench.common import RESULTS, percentile, save, table
+from bench.search import ensure_ads
 from chat.models import Conversation
 from listings.models import Listing
 from zattar.testing import daphne_process, free_port
@@ -27,7 +30,60 @@ from zattar.testing import daphne_process, free_port
 RATES = [100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]
 STEP_SECONDS = 5
 GRACE_SECONDS = 3
+WARMUP_RATE = 200
+PING_INTERVAL_SECONDS = 20  # daphne's default
 P99_TARGET_MS = 50
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def named_pids(name: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == name:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by the servers, PostgreSQL, Redis and this load generator over a step:
+    where each message's cost goes."""
+
+    def __init__(self, server_pids: list[int]):
+        self.server_pids = server_pids
+
+    def read(self) -> dict[str, dict[int, float]]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        pids = {
+            "daphne": self.server_pids,
+            "postgres": named_pids("postgres"),  # backends come and go: read them each time
+            "redis": named_pids("redis-server"),
+        }
+        return {
+            **{group: {pid: process_cpu(pid) for pid in ids} for group, ids in pids.items()},
+            "load generator": {0: usage.ru_utime + usage.ru_stime},
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        return {
+            group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items())
+            for group in after
+        }
 
 
 def conversations(count: int) -> list[tuple[int, str, str]]:
@@ -81,9 +137,11 @@ def access_token(user_id: int) -> str:
     return str(token)
 
 
-def start_daphne(port: int):
+def start_daphne(port: int, name: str):
+    RESULTS.mkdir(exist_ok=True)
     return daphne_process(
         port,
+        log=(RESULTS / f"chat-daphne-{name}.log").open("w"),  # the latest run's
         DB_CONN_MAX_AGE="60",
         CHAT_FLOOD_LIMIT="1000000",  # flood control is policy; this measures capacity
         CHANNEL_LAYER_PREFIX="zattar-chatbench",
@@ -111,7 +169,7 @@ async def redis_floor(samples: int = 2000) -> dict:
     return {"p50_ms": round(statistics.median(rtts), 3), "p99_ms": round(percentile(rtts, 99), 3)}
 
 
-async def scenario(chats, port_a: int, port_b: int) -> dict:
+async def scenario(chats, port_a: int, port_b: int, meter: CpuMeter, rates: list[int]) -> dict:
     """Connect both sides of every conversation, then step the rate up until it breaks."""
     sent_at: dict[str, float] = {}
     received_at: dict[str, float] = {}
@@ -138,6 +196,10 @@ async def scenario(chats, port_a: int, port_b: int) -> dict:
         # Half the buyers on each process (as a load balancer spreads them), the seller always
         # on the other one: every message crosses processes.
         buyer_port, seller_port = (port_a, port_b) if index % 2 == 0 else (port_b, port_a)
+        # People connect at their own moments, not all at once: spread over one keepalive
+        # interval. (Connected within the same 2 s, daphne pings hundreds of sockets in one
+        # go every 20 s for as long as they stay: see the README.)
+        await asyncio.sleep(index * PING_INTERVAL_SECONDS / len(chats))
         async with limit:
             return (
                 await connect(buyer_port, chat_id, buyer_token),
@@ -152,15 +214,12 @@ async def scenario(chats, port_a: int, port_b: int) -> dict:
     ]
     await asyncio.sleep(1)
 
-    steps = []
     run = f"{time.time():.0f}"  # client ids are unique per conversation: fresh ones each run
-    for rate in RATES:
-        total = rate * STEP_SECONDS
-        keys = [f"{run}:{rate}:{n}" for n in range(total)]
+
+    async def send_at(rate: int, keys: list[str]) -> None:
         begin = time.perf_counter()
         for n, key in enumerate(keys):
-            due = begin + n / rate
-            delay = due - time.perf_counter()
+            delay = begin + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             buyer_ws = pairs[n % len(pairs)][0]
@@ -168,8 +227,22 @@ async def scenario(chats, port_a: int, port_b: int) -> dict:
             await buyer_ws.send(
                 json.dumps({"type": "message", "body": f"сообщение {key}", "client_id": key})
             )
+
+    # Unmeasured: every conversation once, so that connections are open and statements
+    # prepared, as on a server that has been up for a while.
+    await send_at(WARMUP_RATE, [f"{run}:warm-up:{n}" for n in range(len(pairs))])
+    await asyncio.sleep(GRACE_SECONDS)
+
+    steps = []
+    for index, rate in enumerate(rates):
+        total = rate * STEP_SECONDS
+        keys = [f"{run}:{index}:{n}" for n in range(total)]
+        cpu_before = meter.read()
+        begin = time.perf_counter()
+        await send_at(rate, keys)
         send_seconds = time.perf_counter() - begin
         await asyncio.sleep(GRACE_SECONDS)
+        cpu = CpuMeter.spent(cpu_before, meter.read())
         latencies = [(received_at[k] - sent_at[k]) * 1000 for k in keys if k in received_at]
         lost = total - len(latencies)
         step = {
@@ -179,11 +252,14 @@ async def scenario(chats, port_a: int, port_b: int) -> dict:
             "lost": lost,
             "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
             "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
+            "cpu_ms_per_message": {k: round(v * 1000 / total, 3) for k, v in cpu.items()},
         }
         steps.append(step)
         print(
             f"  {len(chats)} conversations, {rate}/s: p50 {step['p50_ms']} ms, "
-            f"p99 {step['p99_ms']} ms, lost {lost}, sent at {step['achieved_send_rate_per_s']}/s",
+            f"p99 {step['p99_ms']} ms, lost {lost}, sent at {step['achieved_send_rate_per_s']}/s; "
+            "CPU ms per message: "
+            + ", ".join(f"{k} {v}" for k, v in step["cpu_ms_per_message"].items()),
             flush=True,
         )
         if lost > total * 0.05 or (step["p99_ms"] or 0) > 1000:
@@ -210,17 +286,23 @@ async def scenario(chats, port_a: int, port_b: int) -> dict:
     }
 
 
-def run(*, sizes=(100, 1000)) -> int:
+def run(*, sizes=(100, 1000), rates=RATES) -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+    ensure_ads(max(sizes) * 20)  # ads of distinct sellers to talk about, when run on its own
     chats = conversations(max(sizes))
+    with connection.cursor() as cursor:
+        # This machine's PostgreSQL runs without autovacuum (CI's setting): clear what earlier
+        # runs left, as autovacuum would in production.
+        cursor.execute("VACUUM (ANALYZE) chat_conversation, chat_message")
     ports = free_port(), free_port()
-    servers = [start_daphne(port) for port in ports]
+    servers = [start_daphne(port, name) for port, name in zip(ports, "ab", strict=True)]
     try:
         floor = asyncio.run(redis_floor())
         print(
             f"Raw Redis publish -> subscriber: p50 {floor['p50_ms']} ms, p99 {floor['p99_ms']} ms"
         )
-        results = [asyncio.run(scenario(chats[:size], *ports)) for size in sizes]
+        meter = CpuMeter([server.pid for server in servers])
+        results = [asyncio.run(scenario(chats[:size], *ports, meter, rates)) for size in sizes]
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

@@ -17,9 +17,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def daphne_process(port: int, **env: str) -> subprocess.Popen:
+def daphne_process(port: int, log=subprocess.PIPE, **env: str) -> subprocess.Popen:
     """daphne serving this project on 127.0.0.1:`port`, on the database and Redis this process
-    uses (a test database included), once it accepts connections."""
+    uses (a test database included), once it accepts connections. Its log goes to `log` (a
+    file, for a long run: nobody empties a pipe)."""
     db = connection.settings_dict
     environment = {
         **os.environ,
@@ -42,7 +43,7 @@ def daphne_process(port: int, **env: str) -> subprocess.Popen:
         cwd=settings.BASE_DIR,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -54,4 +55,5 @@ def daphne_process(port: int, **env: str) -> subprocess.Popen:
                 break
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
+    output = process.stderr.read().decode()[-2000:] if process.stderr else "(see its log)"
+    raise RuntimeError(f"daphne did not start: {output}")
