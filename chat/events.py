@@ -35,6 +35,14 @@ def message_payload(message: Message) -> dict:
 logger = logging.getLogger(__name__)
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of this thread, when called from a coroutine."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _main_loop() -> asyncio.AbstractEventLoop | None:
     """The server's event loop, when this thread was started from it (a consumer's or an ASGI
     view's database call)."""
@@ -67,39 +75,53 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _publisher
 
 
-def _send(group: str, event: dict) -> None:
-    """Publish to a group. From a server thread the publish is handed to the server's event
-    loop and the thread goes on (publishes keep their order: one connection, one lock); from
-    plain sync code it goes through the process's publisher loop and is waited for."""
+def _send(*events: tuple[str, dict]) -> None:
+    """Publish (group, event) pairs, in order. On the server's event loop, or from a thread it
+    started, they are handed to that loop and the caller goes on (the layer publishes them in
+    one round trip); from plain sync code they go through the process's publisher loop and are
+    waited for."""
     layer = get_channel_layer()
-    loop = _main_loop()
+    loop = _running_loop() or _main_loop()
     if loop is None:
         if not isinstance(layer, RedisPubSubChannelLayer):
-            async_to_sync(layer.group_send)(group, event)  # the in-memory layer stays local
+            for group, event in events:  # the in-memory layer stays local
+                async_to_sync(layer.group_send)(group, event)
             return
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), _publisher_loop())
-        future.result(timeout=10)
+        publishing = asyncio.run_coroutine_threadsafe(_publish(layer, events), _publisher_loop())
+        publishing.result(timeout=10)
         return
 
     def schedule() -> None:
-        loop.create_task(layer.group_send(group, event)).add_done_callback(_log_failure)
+        for group, event in events:  # tasks start in order: so are the events published
+            loop.create_task(layer.group_send(group, event)).add_done_callback(_log_failure)
 
-    loop.call_soon_threadsafe(schedule)
+    if loop is _running_loop():
+        schedule()
+    else:
+        loop.call_soon_threadsafe(schedule)
+
+
+async def _publish(layer, events) -> None:
+    await asyncio.gather(*(layer.group_send(group, event) for group, event in events))
 
 
 def announce_message(message: Message) -> None:
     """The conversation's sockets get the message; each person's other pages (the unread
     badge, the inbox) are told too, and count their unread themselves."""
     payload = message_payload(message)
-    _send(conversation_group(message.conversation_id), {"type": "chat.message", "message": payload})
-    _send(user_group(message.recipient_id), {"type": "user.unread", "message": payload})
+    events = [
+        (conversation_group(message.conversation_id), {"type": "chat.message", "message": payload}),
+        (user_group(message.recipient_id), {"type": "user.unread", "message": payload}),
+    ]
     if message.sender_id:
-        _send(user_group(message.sender_id), {"type": "user.activity", "message": payload})
+        activity = {"type": "user.activity", "message": payload}
+        events.append((user_group(message.sender_id), activity))
+    _send(*events)
 
 
 def announce_read(conversation_id: int, reader_id: int, up_to: int) -> None:
+    read = {"type": "chat.read", "user": reader_id, "up_to": up_to}
     _send(
-        conversation_group(conversation_id),
-        {"type": "chat.read", "user": reader_id, "up_to": up_to},
+        (conversation_group(conversation_id), read),
+        (user_group(reader_id), {"type": "user.unread", "message": None}),
     )
-    _send(user_group(reader_id), {"type": "user.unread", "message": None})

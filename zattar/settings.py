@@ -114,7 +114,7 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "zattar.layers.BatchingPubSubChannelLayer",
             "CONFIG": {
                 # redis-py 8 closes a socket idle for 5 s by default, which killed idle
                 # consumers; no read timeout here, TCP keepalive and a periodic PING instead.
