@@ -3,6 +3,7 @@
 import json
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -23,7 +24,20 @@ def in_thread_pool(function):
     return database_sync_to_async(function, thread_sensitive=False)
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class SocketConsumer(AsyncJsonWebsocketConsumer):
+    """Channels closes stale database connections before every event, with a hop to the sync
+    thread each time: for a chat, a thread hop per message and per delivery. These consumers
+    reach the database only through `database_sync_to_async`, which does that cleanup itself in
+    the thread that uses the connection, or through zattar.asyncdb."""
+
+    async def dispatch(self, message: dict) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class ChatConsumer(SocketConsumer):
     """`/api/v1/ws/chat/<conversation_id>/?after=<message id>`: one conversation, live."""
 
     group: str | None = None
@@ -87,7 +101,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         try:
             if kind == "message":
-                sent = await in_thread_pool(services.message_send)(
+                sent = await services.amessage_send(
                     conversation_id=self.conversation_id,
                     sender=self.user,
                     body=content.get("body"),
@@ -139,7 +153,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "read", "user": event["user"], "up_to": event["up_to"]})
 
 
-class NotificationsConsumer(AsyncJsonWebsocketConsumer):
+class NotificationsConsumer(SocketConsumer):
     """`/api/v1/ws/me/`: the user's unread count and inbox activity, on every page."""
 
     group: str | None = None

@@ -21,3 +21,10 @@ class InvalidMessage(DomainError):
 class FloodLimited(DomainError):
     status_code = 429
     code = "rate_limited"
+
+
+class MessageNotSaved(DomainError):
+    """The database did not answer: nothing was saved, and the client may send it again."""
+
+    status_code = 503
+    code = "unavailable"

@@ -13,18 +13,21 @@ class Conversation(models.Model):
         verbose_name=_("ad"),
         on_delete=models.CASCADE,
         related_name="conversations",
+        db_index=False,  # conversation_once leads with it
     )
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("buyer"),
         on_delete=models.CASCADE,
         related_name="conversations_as_buyer",
+        db_index=False,  # conversation_buyer_inbox leads with it
     )
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("seller"),
         on_delete=models.CASCADE,
         related_name="conversations_as_seller",
+        db_index=False,  # conversation_seller_inbox leads with it
     )
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     last_message_at = models.DateTimeField(_("last activity"), default=timezone.now)
@@ -54,6 +57,7 @@ class Message(models.Model):
         verbose_name=_("conversation"),
         on_delete=models.CASCADE,
         related_name="messages",
+        db_index=False,  # message_in_order leads with it
     )
     # None: a message from Zattar itself (Safe Deal news).
     sender = models.ForeignKey(
@@ -63,6 +67,7 @@ class Message(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # message_sender_recent leads with it
     )
     # The other participant, kept so that "unread for a user" is one indexed lookup.
     recipient = models.ForeignKey(
@@ -90,6 +95,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_in_order"),
+            # Flood control counts the sender's messages of the last few seconds.
+            models.Index(fields=["sender", "created_at"], name="message_sender_recent"),
             models.Index(
                 fields=["recipient", "conversation"],
                 condition=Q(read_at__isnull=True),

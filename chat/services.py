@@ -1,22 +1,28 @@
 """Every write to the chat. A message is in the database before anyone is told of it."""
 
 import re
-import time
-from functools import cache as cache_for_process
+from datetime import timedelta
 from functools import partial
 from typing import NamedTuple
 
-import redis
+import psycopg
+from channels.db import database_sync_to_async
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import events, selectors
-from chat.errors import CannotStartConversation, ConversationNotFound, FloodLimited, InvalidMessage
+from chat.errors import (
+    CannotStartConversation,
+    ConversationNotFound,
+    FloodLimited,
+    InvalidMessage,
+    MessageNotSaved,
+)
 from chat.models import Conversation, Message
 from listings.models import Listing
+from zattar import asyncdb
 
 MAX_BODY = 2000
 
@@ -51,29 +57,6 @@ def clean_body(body) -> str:
     return text
 
 
-@cache_for_process
-def _redis():
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-
-
-def _window_counts(user_id: int, bucket: int, window: int) -> tuple[int, int]:
-    """This window's count after adding one, and the previous window's: one round trip to Redis
-    (or the local cache without Redis)."""
-    key, previous_key = f"chat-flood:{user_id}:{bucket}", f"chat-flood:{user_id}:{bucket - 1}"
-    if settings.REDIS_URL:
-        current, _, previous = (
-            _redis()
-            .pipeline(transaction=False)
-            .incr(key)
-            .expire(key, window * 2)
-            .get(previous_key)
-            .execute()
-        )
-        return int(current), int(previous or 0)
-    cache.add(key, 0, window * 2)
-    return cache.incr(key), cache.get(previous_key, 0)
-
-
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
@@ -87,17 +70,11 @@ def clean_client_id(value) -> str:
     return value
 
 
-def flood_check(*, user_id: int) -> None:
-    """At most CHAT_FLOOD_LIMIT messages per window: a sliding window from two counters."""
-    window = settings.CHAT_FLOOD_WINDOW_SECONDS
-    now = time.time()
-    current, previous = _window_counts(user_id, int(now // window), window)
-    weight = 1 - (now % window) / window
-    if current + previous * weight > settings.CHAT_FLOOD_LIMIT:
-        raise FloodLimited(
-            _("Too many messages: wait a few seconds before sending more."),
-            retry_after=window,
-        )
+def flood_limited() -> FloodLimited:
+    return FloodLimited(
+        _("Too many messages: wait a few seconds before sending more."),
+        retry_after=settings.CHAT_FLOOD_WINDOW_SECONDS,
+    )
 
 
 class Sent(NamedTuple):
@@ -116,24 +93,9 @@ def message_send(
     """Save a message, then tell both people's sockets (after commit).
 
     `participants` (buyer id, seller id) comes from a caller that has checked them already
-    (a socket checks at connect); otherwise they are looked up and checked here."""
-    text = clean_body(body)
-    client_id = clean_client_id(client_id)
-    try:
-        with transaction.atomic():
-            return _save_message(conversation_id, sender, text, client_id, participants)
-    except IntegrityError:
-        # The same client_id twice at once (the other one won), or the conversation was
-        # deleted with its ad meanwhile (foreign keys are checked at commit).
-        repeated = Message.objects.filter(
-            conversation_id=conversation_id, sender=sender, client_id=client_id or None
-        ).first()
-        if repeated:
-            return Sent(repeated, created=False)
-        raise ConversationNotFound() from None
-
-
-def _save_message(conversation_id, sender, text, client_id, participants) -> Sent:
+    (a socket checks at connect); otherwise they are looked up and checked here. Flood
+    control counts the sender's messages of the last CHAT_FLOOD_WINDOW_SECONDS, across every
+    conversation and server process."""
     if participants is None:
         conversation = selectors.conversation_participants(
             conversation_id=conversation_id, user=sender
@@ -141,26 +103,145 @@ def _save_message(conversation_id, sender, text, client_id, participants) -> Sen
         if conversation is None:
             raise ConversationNotFound()
         participants = (conversation.buyer_id, conversation.seller_id)
-    buyer_id, seller_id = participants
+    message = _unsaved(conversation_id, sender, body, client_id, participants)
+    save = _insert_checked if connection.vendor == "postgresql" else _insert_checked_portably
+    try:
+        created = save(message)
+    except IntegrityError:  # foreign keys: the conversation was deleted with its ad meanwhile
+        raise ConversationNotFound() from None
+    if not created:
+        return Sent(_saved_before(message), created=False)
+    transaction.on_commit(partial(events.announce_message, message))
+    return Sent(message, created=True)
+
+
+async def amessage_send(
+    *, conversation_id: int, sender, body, client_id: str = "", participants: tuple[int, int]
+) -> Sent:
+    """message_send for a socket, whose participants were checked when it connected. On
+    PostgreSQL the statement runs on the event loop (zattar.asyncdb): no thread, no ORM."""
+    if not asyncdb.available():
+        return await database_sync_to_async(message_send, thread_sensitive=False)(
+            conversation_id=conversation_id,
+            sender=sender,
+            body=body,
+            client_id=client_id,
+            participants=participants,
+        )
+    message = _unsaved(conversation_id, sender, body, client_id, participants)
+    try:
+        row = await asyncdb.fetchone(INSERT_CHECKED, _insert_params(message))
+    except psycopg.IntegrityError:  # the conversation was deleted with its ad meanwhile
+        raise ConversationNotFound() from None
+    except psycopg.OperationalError:  # PostgreSQL restarting, or unreachable
+        raise MessageNotSaved(_("The message was not sent: try again in a moment.")) from None
+    if not _took(message, row):
+        repeated = await database_sync_to_async(_saved_before, thread_sensitive=False)(message)
+        return Sent(repeated, created=False)
+    events.announce_message(message)  # autocommit: it is saved
+    return Sent(message, created=True)
+
+
+def _unsaved(conversation_id, sender, body, client_id, participants) -> Message:
+    text = clean_body(body)
+    client_id = clean_client_id(client_id)
     if sender.pk not in participants:
         raise ConversationNotFound()
-    if client_id:
-        repeated = Message.objects.filter(
-            conversation_id=conversation_id, sender=sender, client_id=client_id
-        ).first()
-        if repeated:
-            return Sent(repeated, created=False)  # a resend after a lost connection
-    flood_check(user_id=sender.pk)
-    message = Message.objects.create(
+    buyer_id, seller_id = participants
+    return Message(
         conversation_id=conversation_id,
         sender=sender,
         recipient_id=seller_id if sender.pk == buyer_id else buyer_id,
         body=text,
         client_id=client_id,
     )
-    Conversation.objects.filter(pk=conversation_id).update(last_message_at=message.created_at)
-    transaction.on_commit(partial(events.announce_message, message))
-    return Sent(message, created=True)
+
+
+def _saved_before(message: Message) -> Message:
+    """The message a resent client_id saved (after a lost connection, or twice at once)."""
+    repeated = Message.objects.filter(
+        conversation_id=message.conversation_id,
+        sender_id=message.sender_id,
+        client_id=message.client_id,
+    ).first()
+    if repeated is None:  # deleted with its conversation meanwhile
+        raise ConversationNotFound()
+    return repeated
+
+
+# The hot path of the chat, one statement and one round trip: count the sender's recent
+# messages, insert unless flooding or a resend (the unique client_id), move the conversation
+# up the inbox. The ORM would take four statements and a transaction.
+INSERT_CHECKED = """
+WITH recent AS (
+    SELECT count(*) AS sent FROM chat_message
+    WHERE sender_id = %(sender)s AND created_at > now() - make_interval(secs => %(window)s)
+), saved AS (
+    INSERT INTO chat_message (conversation_id, sender_id, recipient_id, body, client_id, created_at)
+    SELECT %(conversation)s, %(sender)s, %(recipient)s, %(body)s, %(client_id)s, now()
+    FROM recent WHERE recent.sent < %(limit)s
+    ON CONFLICT (conversation_id, sender_id, client_id) WHERE NOT (client_id = '') DO NOTHING
+    RETURNING id, created_at
+), touched AS (
+    UPDATE chat_conversation SET last_message_at = saved.created_at
+    FROM saved WHERE chat_conversation.id = %(conversation)s
+)
+SELECT recent.sent, saved.id, saved.created_at FROM recent LEFT JOIN saved ON true
+"""
+
+
+def _insert_params(message: Message) -> dict:
+    return {
+        "sender": message.sender_id,
+        "window": settings.CHAT_FLOOD_WINDOW_SECONDS,
+        "limit": settings.CHAT_FLOOD_LIMIT,
+        "conversation": message.conversation_id,
+        "recipient": message.recipient_id,
+        "body": message.body,
+        "client_id": message.client_id,
+    }
+
+
+def _took(message: Message, row: tuple) -> bool:
+    """INSERT_CHECKED's answer: True if saved (the message gets its id and time), False for a
+    resend; FloodLimited if the sender is over the limit."""
+    sent, pk, created_at = row
+    if pk is None:
+        if sent >= settings.CHAT_FLOOD_LIMIT:
+            raise flood_limited()
+        return False
+    message.pk, message.created_at = pk, created_at
+    return True
+
+
+def _insert_checked(message: Message) -> bool:
+    """PostgreSQL, from sync code: INSERT_CHECKED through Django's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_CHECKED, _insert_params(message))
+        return _took(message, cursor.fetchone())
+
+
+@transaction.atomic
+def _insert_checked_portably(message: Message) -> bool:
+    """The same with the ORM, for SQLite (`make run` without DATABASE_URL)."""
+    since = timezone.now() - timedelta(seconds=settings.CHAT_FLOOD_WINDOW_SECONDS)
+    if Message.objects.filter(sender_id=message.sender_id, created_at__gt=since).count() >= (
+        settings.CHAT_FLOOD_LIMIT
+    ):
+        raise flood_limited()
+    if message.client_id and (
+        Message.objects.filter(
+            conversation_id=message.conversation_id,
+            sender_id=message.sender_id,
+            client_id=message.client_id,
+        ).exists()
+    ):
+        return False
+    message.save(force_insert=True)
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        last_message_at=message.created_at
+    )
+    return True
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@
 import asyncio
 import json
 
+import psycopg
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -11,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from chat import services
 from chat.models import Message
 from chat.tests.conftest import ORIGIN, session_cookie, token_for
+from zattar import asyncdb
 from zattar.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,6 +198,41 @@ async def test_flood_limit_gives_an_error_event_and_keeps_the_socket(people, set
     assert await database_sync_to_async(Message.objects.count)() == 5
     await buyer.send_json_to({"type": "typing"})  # still open
     await buyer.disconnect()
+
+
+async def test_a_conversation_deleted_with_its_ad_gets_an_error_event(people):
+    chat = people["conversation"]
+    buyer = await open_socket(chat.pk, people["buyer"])
+    await database_sync_to_async(people["listing"].delete)()
+    await buyer.send_json_to({"type": "message", "body": "Ещё актуально?"})
+    event = await buyer.receive_json_from(timeout=3)
+    assert event["type"] == "error" and event["code"] == "not_found"
+    assert not await database_sync_to_async(Message.objects.exists)()
+    await buyer.send_json_to({"type": "typing"})  # still open
+    await buyer.disconnect()
+
+
+async def test_a_database_outage_gets_an_error_event_and_a_resend_works(people, monkeypatch):
+    chat = people["conversation"]
+    buyer = await open_socket(chat.pk, people["buyer"])
+    seller = await open_socket(chat.pk, people["seller"])
+
+    async def unreachable():
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(asyncdb, "_pools", {})  # no open connection to fall back on
+    monkeypatch.setattr(asyncdb, "_connect", unreachable)
+    sending = {"type": "message", "body": "Можно забрать сегодня?", "client_id": "c-9"}
+    await buyer.send_json_to(sending)
+    event = await buyer.receive_json_from(timeout=3)
+    assert event["type"] == "error" and event["code"] == "unavailable"
+    assert await seller.receive_nothing(timeout=0.3)
+    monkeypatch.undo()
+    await buyer.send_json_to(sending)  # the client's resend, once the database is back
+    assert (await next_of(seller, "message"))["message"]["client_id"] == "c-9"
+    assert await database_sync_to_async(Message.objects.count)() == 1
+    await buyer.disconnect()
+    await seller.disconnect()
 
 
 async def test_a_socket_idle_longer_than_the_redis_timeout_still_works(people):

@@ -1,0 +1,87 @@
+"""PostgreSQL from the event loop, for the few statements that run once per WebSocket event.
+
+Django's ORM is synchronous: each call from a consumer hops to a worker thread, checks its
+connection's health with a round trip and has the statement parsed and planned again. For the
+chat's message write that was most of the cost of a message. Here a statement runs on the
+server's event loop instead, on psycopg async connections to the database Django uses (in
+autocommit), as a server-side prepared statement.
+
+A few connections are kept per event loop, and closed with their loop. (psycopg's
+own pool runs worker tasks, which `asyncio.Runner` cancels before it closes a loop, as each test
+does: its connections then stayed open. A statement at a time needs none of that.)
+"""
+
+import asyncio
+import types
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from django.db import connections
+
+CONNECTIONS = 4  # per event loop (server process): statements beyond wait for one
+
+_pools: dict[asyncio.AbstractEventLoop, "_Pool"] = {}
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.idle: list[psycopg.AsyncConnection] = []
+        self.slots = asyncio.Semaphore(CONNECTIONS)
+
+
+def available() -> bool:
+    return connections["default"].vendor == "postgresql"
+
+
+async def fetchone(sql: str, params: dict[str, Any]) -> tuple | None:
+    """Run one statement (prepared on first use on each connection) and return its first row.
+    Errors are psycopg's (`psycopg.IntegrityError` and the rest)."""
+    async with _connection() as connection:
+        cursor = await connection.execute(sql, params, prepare=True)
+        return await cursor.fetchone()
+
+
+@asynccontextmanager
+async def _connection():
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None:
+        pool = _pools[loop] = _Pool()
+        _close_with(loop)
+    async with pool.slots:
+        connection = pool.idle.pop() if pool.idle else await _connect()
+        try:
+            yield connection
+        finally:
+            if connection.broken or connection.closed:
+                await connection.close()
+            else:
+                pool.idle.append(connection)
+
+
+async def _connect() -> psycopg.AsyncConnection:
+    params = connections["default"].get_connection_params()
+    params.pop("cursor_factory", None)  # Django's client-side binding: not for prepared
+    params.pop("prepare_threshold", None)
+    return await psycopg.AsyncConnection.connect(
+        **params,
+        autocommit=True,
+        options="-c TimeZone=UTC",  # Django's loaders read timestamps as UTC, as it sets its own
+    )
+
+
+def _close_with(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the loop's connections when it closes (each test has its own loop), as
+    channels-redis does with its Redis connections."""
+    close_loop = loop.close
+
+    def close(self, *args, **kwargs):
+        pool = _pools.pop(loop, None)
+        for connection in pool.idle if pool else ():
+            if not loop.is_closed():
+                loop.run_until_complete(connection.close())
+        self.close = close_loop
+        return close_loop(*args, **kwargs)
+
+    loop.close = types.MethodType(close, loop)
