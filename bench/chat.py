@@ -27,7 +27,7 @@ from chat.models import Conversation
 from listings.models import Listing
 from zattar.testing import daphne_process, free_port
 
-RATES = [100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]
+RATES = [100, 150, 200, 250, 300, 400, 500, 750, 1000, 1250, 1500]
 STEP_SECONDS = 5
 GRACE_SECONDS = 3
 WARMUP_RATE = 200

@@ -21,7 +21,8 @@
     };
     socket.onclose = function (event) {
       if (event.code === 4403) return; // logged out
-      setTimeout(connect, delay);
+      // A random share of the delay: after a server restart, clients come back spread out.
+      setTimeout(connect, delay * (0.5 + Math.random()));
       delay = Math.min(delay * 2, 30000);
     };
   }
