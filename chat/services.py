@@ -47,7 +47,8 @@ def conversation_start(*, listing: Listing, buyer) -> tuple[Conversation, bool]:
 
 
 def clean_body(body) -> str:
-    text = body.strip() if isinstance(body, str) else ""
+    # NUL cannot be stored in PostgreSQL text; it is never part of a real message.
+    text = body.replace("\x00", "").strip() if isinstance(body, str) else ""
     if not text:
         raise InvalidMessage(_("The message is empty."))
     if len(text) > MAX_BODY:
@@ -130,7 +131,9 @@ async def amessage_send(
         )
     message = _unsaved(conversation_id, sender, body, client_id, participants)
     try:
-        row = await asyncdb.fetchone(INSERT_CHECKED, _insert_params(message))
+        row = await asyncdb.fetchone(
+            INSERT_CHECKED, _insert_params(message), idempotent=bool(message.client_id)
+        )
     except psycopg.IntegrityError:  # the conversation was deleted with its ad meanwhile
         raise ConversationNotFound() from None
     except psycopg.OperationalError:  # PostgreSQL restarting, or unreachable
@@ -173,20 +176,25 @@ def _saved_before(message: Message) -> Message:
 # messages, insert unless flooding or a resend (the unique client_id), move the conversation
 # up the inbox. The ORM would take four statements and a transaction.
 INSERT_CHECKED = """
-WITH recent AS (
+WITH previous AS (
+    SELECT id FROM chat_message
+    WHERE %(client_id)s <> '' AND conversation_id = %(conversation)s
+        AND sender_id = %(sender)s AND client_id = %(client_id)s
+), recent AS (
     SELECT count(*) AS sent FROM chat_message
     WHERE sender_id = %(sender)s AND created_at > now() - make_interval(secs => %(window)s)
 ), saved AS (
     INSERT INTO chat_message (conversation_id, sender_id, recipient_id, body, client_id, created_at)
     SELECT %(conversation)s, %(sender)s, %(recipient)s, %(body)s, %(client_id)s, now()
-    FROM recent WHERE recent.sent < %(limit)s
+    FROM recent WHERE recent.sent < %(limit)s AND NOT EXISTS (SELECT FROM previous)
     ON CONFLICT (conversation_id, sender_id, client_id) WHERE NOT (client_id = '') DO NOTHING
     RETURNING id, created_at
 ), touched AS (
     UPDATE chat_conversation SET last_message_at = saved.created_at
     FROM saved WHERE chat_conversation.id = %(conversation)s
 )
-SELECT recent.sent, saved.id, saved.created_at FROM recent LEFT JOIN saved ON true
+SELECT recent.sent, saved.id, saved.created_at, EXISTS (SELECT FROM previous)
+FROM recent LEFT JOIN saved ON true
 """
 
 
@@ -204,12 +212,12 @@ def _insert_params(message: Message) -> dict:
 
 def _took(message: Message, row: tuple) -> bool:
     """INSERT_CHECKED's answer: True if saved (the message gets its id and time), False for a
-    resend; FloodLimited if the sender is over the limit."""
-    sent, pk, created_at = row
+    resend (acknowledged even over the flood limit); FloodLimited if the sender is over it."""
+    sent, pk, created_at, resent = row
     if pk is None:
-        if sent >= settings.CHAT_FLOOD_LIMIT:
+        if not resent and sent >= settings.CHAT_FLOOD_LIMIT:
             raise flood_limited()
-        return False
+        return False  # a resend, or the same client_id saved at this very moment
     message.pk, message.created_at = pk, created_at
     return True
 
@@ -224,11 +232,6 @@ def _insert_checked(message: Message) -> bool:
 @transaction.atomic
 def _insert_checked_portably(message: Message) -> bool:
     """The same with the ORM, for SQLite (`make run` without DATABASE_URL)."""
-    since = timezone.now() - timedelta(seconds=settings.CHAT_FLOOD_WINDOW_SECONDS)
-    if Message.objects.filter(sender_id=message.sender_id, created_at__gt=since).count() >= (
-        settings.CHAT_FLOOD_LIMIT
-    ):
-        raise flood_limited()
     if message.client_id and (
         Message.objects.filter(
             conversation_id=message.conversation_id,
@@ -237,6 +240,11 @@ def _insert_checked_portably(message: Message) -> bool:
         ).exists()
     ):
         return False
+    since = timezone.now() - timedelta(seconds=settings.CHAT_FLOOD_WINDOW_SECONDS)
+    if Message.objects.filter(sender_id=message.sender_id, created_at__gt=since).count() >= (
+        settings.CHAT_FLOOD_LIMIT
+    ):
+        raise flood_limited()
     message.save(force_insert=True)
     Conversation.objects.filter(pk=message.conversation_id).update(
         last_message_at=message.created_at

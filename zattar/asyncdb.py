@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from django.db import connections
 
+APPLICATION_NAME = "zattar-async"  # in pg_stat_activity
 CONNECTIONS = 4  # per event loop (server process): statements beyond wait for one
 
 _pools: dict[asyncio.AbstractEventLoop, "_Pool"] = {}
@@ -34,25 +35,47 @@ def available() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
-async def fetchone(sql: str, params: dict[str, Any]) -> tuple | None:
+async def fetchone(sql: str, params: dict[str, Any], *, idempotent: bool = False) -> tuple | None:
     """Run one statement (prepared on first use on each connection) and return its first row.
-    Errors are psycopg's (`psycopg.IntegrityError` and the rest)."""
-    async with _connection() as connection:
-        cursor = await connection.execute(sql, params, prepare=True)
-        return await cursor.fetchone()
+    Errors are psycopg's (`psycopg.IntegrityError` and the rest).
+
+    A connection kept from earlier may have died meanwhile (PostgreSQL restarted): an
+    `idempotent` statement that fails on one runs once more, on a new connection."""
+    try:
+        return await _fetchone(sql, params, fresh=False)
+    except _DeadConnection as dead:
+        if not idempotent:
+            raise dead.__cause__ from None
+        return await _fetchone(sql, params, fresh=True)
+
+
+class _DeadConnection(Exception):
+    pass
+
+
+async def _fetchone(sql: str, params: dict[str, Any], *, fresh: bool) -> tuple | None:
+    async with _connection(fresh=fresh) as (connection, reused):
+        try:
+            cursor = await connection.execute(sql, params, prepare=True)
+            return await cursor.fetchone()
+        except psycopg.OperationalError as error:
+            if reused and connection.broken:
+                raise _DeadConnection() from error
+            raise
 
 
 @asynccontextmanager
-async def _connection():
+async def _connection(*, fresh: bool):
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is None:
         pool = _pools[loop] = _Pool()
         _close_with(loop)
     async with pool.slots:
-        connection = pool.idle.pop() if pool.idle else await _connect()
+        reused = bool(pool.idle) and not fresh
+        connection = pool.idle.pop() if reused else await _connect()
         try:
-            yield connection
+            yield connection, reused
         finally:
             if connection.broken or connection.closed:
                 await connection.close()
@@ -67,6 +90,7 @@ async def _connect() -> psycopg.AsyncConnection:
     return await psycopg.AsyncConnection.connect(
         **params,
         autocommit=True,
+        application_name=APPLICATION_NAME,
         options="-c TimeZone=UTC",  # Django's loaders read timestamps as UTC, as it sets its own
     )
 

@@ -46,29 +46,43 @@ class BatchingLoopLayer(RedisPubSubLoopLayer):
     async def _publish_pending(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
-            by_shard = defaultdict(list)
-            for item in batch:
-                by_shard[self._get_shard(item[0])].append(item)
-            for shard, items in by_shard.items():
-                try:
-                    await shard.publish_many([(channel, message) for channel, message, _ in items])
-                except Exception as error:
-                    outcome = error
+            try:
+                await self._publish(batch)
+            except asyncio.CancelledError:  # the layer is flushed: nobody waits in vain
+                _cancel(batch)
+                raise
+
+    async def _publish(self, batch: list[tuple[str, bytes, asyncio.Future]]) -> None:
+        by_shard = defaultdict(list)
+        for item in batch:
+            by_shard[self._get_shard(item[0])].append(item)
+        for shard, items in by_shard.items():
+            try:
+                await shard.publish_many([(channel, message) for channel, message, _ in items])
+            except Exception as error:
+                outcome = error
+            else:
+                outcome = None
+            for *_, published in items:
+                if published.done():  # its sender was cancelled
+                    continue
+                if outcome is None:
+                    published.set_result(None)
                 else:
-                    outcome = None
-                for *_, published in items:
-                    if published.done():  # its sender was cancelled
-                        continue
-                    if outcome is None:
-                        published.set_result(None)
-                    else:
-                        published.set_exception(outcome)
+                    published.set_exception(outcome)
 
     async def flush(self) -> None:
         if self._publisher is not None:
             self._publisher.cancel()
             self._publisher = None
+        _cancel(self._pending)
+        self._pending = []
         await super().flush()
+
+
+def _cancel(batch: list[tuple[str, bytes, asyncio.Future]]) -> None:
+    for *_, published in batch:
+        published.cancel()
 
 
 class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):

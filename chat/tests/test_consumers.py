@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 
 from chat import services
 from chat.models import Message
@@ -231,6 +232,29 @@ async def test_a_database_outage_gets_an_error_event_and_a_resend_works(people, 
     await buyer.send_json_to(sending)  # the client's resend, once the database is back
     assert (await next_of(seller, "message"))["message"]["client_id"] == "c-9"
     assert await database_sync_to_async(Message.objects.count)() == 1
+    await buyer.disconnect()
+    await seller.disconnect()
+
+
+async def test_connections_killed_by_a_database_restart_are_replaced(people):
+    chat = people["conversation"]
+    buyer = await open_socket(chat.pk, people["buyer"])
+    seller = await open_socket(chat.pk, people["seller"])
+    await buyer.send_json_to({"type": "message", "body": "Первое", "client_id": "c-1"})
+    await next_of(seller, "message")
+
+    def terminate() -> int:  # what a restart does to the connections kept open
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                [asyncdb.APPLICATION_NAME],
+            )
+            return cursor.fetchone()[0]
+
+    assert await database_sync_to_async(terminate)() >= 1
+    await buyer.send_json_to({"type": "message", "body": "Второе", "client_id": "c-2"})
+    assert (await next_of(seller, "message"))["message"]["body"] == "Второе"
     await buyer.disconnect()
     await seller.disconnect()
 

@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from chat import services
-from chat.errors import ConversationNotFound, FloodLimited
+from chat.errors import ConversationNotFound, FloodLimited, InvalidMessage
 from chat.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,21 @@ def test_only_the_two_people_can_send(people, send):
             participants=(chat.buyer_id, chat.seller_id),
         )
     assert not Message.objects.exists()
+
+
+def test_a_resend_is_acknowledged_even_over_the_flood_limit(people, send, settings):
+    settings.CHAT_FLOOD_LIMIT = 1
+    chat, buyer = people["conversation"], people["buyer"]
+    first = send(conversation_id=chat.pk, sender=buyer, body="Раз", client_id="c-1")
+    again = send(conversation_id=chat.pk, sender=buyer, body="Раз", client_id="c-1")
+    assert (again.created, again.message.pk) == (False, first.message.pk)
+    with pytest.raises(FloodLimited):
+        send(conversation_id=chat.pk, sender=buyer, body="Два", client_id="c-2")
+
+
+def test_nul_characters_are_dropped_and_a_body_of_them_is_empty(people, send):
+    chat, buyer = people["conversation"], people["buyer"]
+    assert send(conversation_id=chat.pk, sender=buyer, body="При\x00вет").message.body == "Привет"
+    with pytest.raises(InvalidMessage):
+        send(conversation_id=chat.pk, sender=buyer, body=" \x00 ")
+    assert list(Message.objects.values_list("body", flat=True)) == ["Привет"]

@@ -10,7 +10,7 @@
   var input = document.getElementById("chat-body");
   var typingLine = document.getElementById("chat-typing");
   var statusLine = document.getElementById("chat-status");
-  var socket = null, delay = 1000, typingTimer = null, lastTypingSent = 0, readSent = 0;
+  var socket = null, delay = 1000, typingTimer = null, lastTypingSent = 0, readSent = 0, retry = null;
 
   function lastId() {
     var ids = Array.prototype.map.call(log.querySelectorAll(".bubble[data-id]"), function (b) {
@@ -95,7 +95,12 @@
       else if (data.type === "error") {
         status(data.detail);
         var failed = log.querySelector(".bubble.is-pending");
-        if (failed) { input.value = failed.querySelector(".bubble__text").textContent; failed.remove(); }
+        if (failed) {
+          // Back in the composer; sent again unchanged, it keeps its id, so it cannot post twice.
+          input.value = failed.querySelector(".bubble__text").textContent;
+          retry = { body: input.value.trim(), clientId: failed.dataset.client };
+          failed.remove();
+        }
       }
     };
     socket.onclose = function (event) {
@@ -112,7 +117,9 @@
     if (!body) { event.preventDefault(); return; }
     if (!socket || socket.readyState !== 1) return; // the form posts the ordinary way
     event.preventDefault();
-    var clientId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now() + Math.random());
+    var clientId = (retry && retry.body === body) ? retry.clientId
+      : (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now() + Math.random());
+    retry = null;
     log.appendChild(bubble({ sender: me, body: body, client_id: clientId }, true));
     scrollDown();
     socket.send(JSON.stringify({ type: "message", body: body, client_id: clientId }));

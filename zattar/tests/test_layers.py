@@ -33,3 +33,12 @@ async def test_a_group_send_raises_when_redis_is_unreachable():
     with pytest.raises(RedisConnectionError):
         await unreachable.group_send("g", {"type": "n"})
     await unreachable.flush()
+
+
+async def test_a_flush_releases_group_sends_still_waiting():
+    flushed = layer()
+    waiting = asyncio.create_task(flushed.group_send("g", {"type": "n"}))
+    await asyncio.sleep(0)  # queued, not yet published
+    await flushed.flush()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 2)
