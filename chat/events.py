@@ -81,7 +81,8 @@ def _send(*events: tuple[str, dict]) -> None:
     one round trip); from plain sync code they go through the process's publisher loop and are
     waited for."""
     layer = get_channel_layer()
-    loop = _running_loop() or _main_loop()
+    running = _running_loop()
+    loop = running or _main_loop()
     if loop is None:
         if not isinstance(layer, RedisPubSubChannelLayer):
             for group, event in events:  # the in-memory layer stays local
@@ -95,7 +96,7 @@ def _send(*events: tuple[str, dict]) -> None:
         for group, event in events:  # tasks start in order: so are the events published
             loop.create_task(layer.group_send(group, event)).add_done_callback(_log_failure)
 
-    if loop is _running_loop():
+    if loop is running:
         schedule()
     else:
         loop.call_soon_threadsafe(schedule)

@@ -18,12 +18,7 @@ from deals import services as deal_services
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from zattar.asgi import application
-
-
-def api_for(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+from zattar.testing import api_for
 
 
 @pytest.mark.django_db

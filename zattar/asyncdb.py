@@ -41,27 +41,15 @@ async def fetchone(sql: str, params: dict[str, Any], *, idempotent: bool = False
 
     A connection kept from earlier may have died meanwhile (PostgreSQL restarted): an
     `idempotent` statement that fails on one runs once more, on a new connection."""
-    try:
-        return await _fetchone(sql, params, fresh=False)
-    except _DeadConnection as dead:
-        if not idempotent:
-            raise dead.__cause__ from None
-        return await _fetchone(sql, params, fresh=True)
-
-
-class _DeadConnection(Exception):
-    pass
-
-
-async def _fetchone(sql: str, params: dict[str, Any], *, fresh: bool) -> tuple | None:
-    async with _connection(fresh=fresh) as (connection, reused):
-        try:
-            cursor = await connection.execute(sql, params, prepare=True)
-            return await cursor.fetchone()
-        except psycopg.OperationalError as error:
-            if reused and connection.broken:
-                raise _DeadConnection() from error
-            raise
+    for fresh in (False, True):
+        async with _connection(fresh=fresh) as (connection, reused):
+            try:
+                cursor = await connection.execute(sql, params, prepare=True)
+                return await cursor.fetchone()
+            except psycopg.OperationalError:
+                if not (idempotent and reused and connection.broken):
+                    raise
+    raise AssertionError("unreachable: a new connection is never reused")
 
 
 @asynccontextmanager

@@ -1,5 +1,5 @@
-"""A real server process for tests and benchmarks that need a second process (cross-process
-chat, browser tests, the chat benchmark)."""
+"""Helpers for tests and benchmarks: an API client signed in as someone, and a real server
+process for what needs a second one (cross-process chat, browser tests, the chat benchmark)."""
 
 import os
 import socket
@@ -9,6 +9,14 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from rest_framework.test import APIClient
+
+
+def api_for(user) -> APIClient:
+    """An API client signed in as `user`."""
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
 
 
 def free_port() -> int:

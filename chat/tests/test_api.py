@@ -5,15 +5,10 @@ from accounts.tests.factories import UserFactory
 from chat import services
 from chat.models import Conversation, Message
 from listings.tests.factories import ListingFactory
+from zattar.testing import api_for
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/chat/conversations"
-
-
-def api_for(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def test_start_creates_once_then_returns_the_same(people):

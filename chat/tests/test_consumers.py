@@ -15,6 +15,7 @@ from chat.models import Message
 from chat.tests.conftest import ORIGIN, session_cookie, token_for
 from zattar import asyncdb
 from zattar.asgi import application
+from zattar.testing import api_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -171,15 +172,13 @@ async def test_a_resent_client_id_is_saved_once_and_acknowledged(people):
 
 
 async def test_messages_posted_over_http_reach_the_sockets(people):
-    from rest_framework.test import APIClient
 
     chat = people["conversation"]
     seller = await open_socket(chat.pk, people["seller"])
 
     def post():
-        api = APIClient()
-        api.force_authenticate(people["buyer"])
-        return api.post(f"/api/v1/chat/conversations/{chat.pk}/messages", {"body": "Через API"})
+        path = f"/api/v1/chat/conversations/{chat.pk}/messages"
+        return api_for(people["buyer"]).post(path, {"body": "Через API"})
 
     response = await database_sync_to_async(post)()
     assert response.status_code == 201

@@ -4,15 +4,10 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from deals.tests.conftest import DETAILS
 from listings.tests.factories import ListingFactory
+from zattar.testing import api_for
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/safe-deals"
-
-
-def api_for(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def test_a_whole_deal_over_the_api():
