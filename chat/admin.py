@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from chat.models import Conversation, Message
+from zattar.admin import ReadOnlyInline
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,16 +17,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     model = Message
     fields = ["created_at", "sender", "body", "read_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["id"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Conversation)

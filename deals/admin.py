@@ -6,29 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from deals import services
 from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
 from deals.transitions import TRANSITIONS, Role, Status
+from zattar.admin import ReadOnlyInline
 from zattar.errors import DomainError
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = DealEvent
     fields = ["created_at", "source", "target", "role", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class LedgerInline(admin.TabularInline):
+class LedgerInline(ReadOnlyInline):
     model = EscrowEntry
     fields = ["created_at", "kind", "amount", "reference"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DisputesWaiting(admin.SimpleListFilter):

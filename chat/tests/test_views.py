@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -94,3 +95,18 @@ def test_older_messages_load_as_a_fragment(client, people, settings):
     assert f"?before={ids[5]}" in page.text
     older = client.get(reverse("chat:conversation", args=[chat.pk]), {"before": ids[5]})
     assert "<html" not in older.text and older.text.count('class="bubble ') == 5
+
+
+def test_moderators_read_conversations_in_the_admin_and_change_nothing(client, people):
+    chat = people["conversation"]
+    services.message_send(conversation_id=chat.pk, sender=people["buyer"], body="Жалоба: спам")
+    moderator = UserFactory(is_staff=True)
+    moderator.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_conversation", "view_message"])
+    )
+    client.force_login(moderator)
+    page = client.get(reverse("admin:chat_conversation_change", args=[chat.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Жалоба: спам" in html and 'name="_save"' not in html
+    assert client.get(reverse("admin:chat_message_add")).status_code == 403
