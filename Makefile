@@ -30,26 +30,26 @@ install: .venv/.synced $(MO)
 %.mo: %.po
 	msgfmt --check-format -o $@ $<
 
+# The one start (zattar/start.py): migrate, static files and translations, demo data in
+# development, then the server and the worker. Without DATABASE_URL: the embedded PostgreSQL.
 run: install
-	$(PY) manage.py migrate --noinput
-	@if [ "$$($(PY) -c 'from django.conf import settings as s; import django; django.setup(); print(int(s.DEBUG))' 2>/dev/null)" = "0" ]; then \
-		$(PY) manage.py collectstatic --noinput -v0; fi
-	$(PY) manage.py seed_demo
-	@echo "Zattar is on http://$(HOST):$(PORT)/ (HTTP and WebSocket). Ctrl+C stops it."
-	@# The Safe Deal timeout job runs beside the server and stops with it.
-	$(PY) manage.py process_deal_timeouts --loop & timeouts=$$!; \
-	trap 'kill $$timeouts 2>/dev/null' EXIT INT TERM; \
-	.venv/bin/daphne -b $(HOST) -p $(PORT) zattar.asgi:application
+	$(PY) -m zattar.start --host $(HOST) --port $(PORT)
 
+# Tests run on the machine's PostgreSQL; where none answers (and TEST_DATABASE_URL was not
+# given), on the embedded one.
 test: install
-	DATABASE_URL="$${TEST_DATABASE_URL:-$(TEST_DATABASE_URL)}" \
+	@url="$${TEST_DATABASE_URL:-$(TEST_DATABASE_URL)}"; \
+	if [ -z "$$TEST_DATABASE_URL" ] && ! $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+		echo "make test: no PostgreSQL answers at $$url; testing on the embedded PostgreSQL"; url=""; fi; \
+	DATABASE_URL="$$url" \
 	REDIS_URL="$${TEST_REDIS_URL:-$(TEST_REDIS_URL)}" \
 	CHANNEL_LAYER_PREFIX=zattar-test CACHE_KEY_PREFIX=zattar-test \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks run as production does: DEBUG off, hashed static files, PostgreSQL and Redis.
 BENCH_ENV = DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789} \
-	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend DB_CONN_MAX_AGE=60 \
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend EMAIL_ALLOW_UNSENT=true \
+	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false DB_CONN_MAX_AGE=60 \
 	DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zattar_bench}" \
 	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/2}"
 

@@ -1,7 +1,6 @@
 """Every write to the chat. A message is in the database before anyone is told of it."""
 
 import re
-from datetime import timedelta
 from functools import partial
 from typing import NamedTuple
 
@@ -105,9 +104,8 @@ def message_send(
             raise ConversationNotFound()
         participants = (conversation.buyer_id, conversation.seller_id)
     message = _unsaved(conversation_id, sender, body, client_id, participants)
-    save = _insert_checked if connection.vendor == "postgresql" else _insert_checked_portably
     try:
-        created = save(message)
+        created = _insert_checked(message)
     except IntegrityError:  # foreign keys: the conversation was deleted with its ad meanwhile
         raise ConversationNotFound() from None
     if not created:
@@ -119,16 +117,8 @@ def message_send(
 async def amessage_send(
     *, conversation_id: int, sender, body, client_id: str = "", participants: tuple[int, int]
 ) -> Sent:
-    """message_send for a socket, whose participants were checked when it connected. On
-    PostgreSQL the statement runs on the event loop (zattar.asyncdb): no thread, no ORM."""
-    if not asyncdb.available():
-        return await database_sync_to_async(message_send, thread_sensitive=False)(
-            conversation_id=conversation_id,
-            sender=sender,
-            body=body,
-            client_id=client_id,
-            participants=participants,
-        )
+    """message_send for a socket, whose participants were checked when it connected. The
+    statement runs on the event loop (zattar.asyncdb): no thread, no ORM."""
     message = _unsaved(conversation_id, sender, body, client_id, participants)
     try:
         row = await asyncdb.fetchone(
@@ -227,29 +217,6 @@ def _insert_checked(message: Message) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(INSERT_CHECKED, _insert_params(message))
         return _took(message, cursor.fetchone())
-
-
-@transaction.atomic
-def _insert_checked_portably(message: Message) -> bool:
-    """The same with the ORM, for SQLite (`make run` without DATABASE_URL)."""
-    if message.client_id and (
-        Message.objects.filter(
-            conversation_id=message.conversation_id,
-            sender_id=message.sender_id,
-            client_id=message.client_id,
-        ).exists()
-    ):
-        return False
-    since = timezone.now() - timedelta(seconds=settings.CHAT_FLOOD_WINDOW_SECONDS)
-    if Message.objects.filter(sender_id=message.sender_id, created_at__gt=since).count() >= (
-        settings.CHAT_FLOOD_LIMIT
-    ):
-        raise flood_limited()
-    message.save(force_insert=True)
-    Conversation.objects.filter(pk=message.conversation_id).update(
-        last_message_at=message.created_at
-    )
-    return True
 
 
 @transaction.atomic

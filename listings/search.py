@@ -14,8 +14,6 @@ What it does, on PostgreSQL:
 - When the words find nothing, each unknown word is replaced by the nearest word of the titles'
   vocabulary (a small table kept by a trigger, trigram-indexed with pg_trgm) and the search runs
   again, so "samsng galaxy" finds "Samsung Galaxy S21" ("showing results for samsung galaxy").
-On SQLite (development without services) words are matched as substrings of title/description,
-with their last letters trimmed so that simple plurals still match.
 """
 
 import base64
@@ -75,10 +73,6 @@ class SearchResult:
     extra: dict = field(default_factory=dict)
 
 
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def filtered(filters: SearchFilters) -> QuerySet[Listing]:
     """Active ads narrowed by everything but the words."""
     qs = Listing.objects.filter(status=Listing.Status.ACTIVE)
@@ -108,21 +102,7 @@ def matching(filters: SearchFilters) -> QuerySet[Listing]:
     qs = filtered(filters)
     if not filters.q:
         return qs
-    if is_postgres():
-        return qs.filter(search_vector=text_query(filters.q))
-    for word in WORD.findall(filters.q):
-        stem = rough_stem(word)
-        qs = qs.filter(Q(title__icontains=stem) | Q(description__icontains=stem))
-    return qs
-
-
-def rough_stem(word: str) -> str:
-    """Good enough for the SQLite fallback: "велосипеды" and "велосипед" share "велосипе"."""
-    if len(word) > 5:
-        return word[:-2]
-    if len(word) > 4:
-        return word[:-1]
-    return word
+    return qs.filter(search_vector=text_query(filters.q))
 
 
 def typo_correction(q: str) -> str | None:
@@ -152,7 +132,7 @@ ORDER_FIELDS = {
 
 
 def ordered(qs: QuerySet[Listing], filters: SearchFilters) -> QuerySet[Listing]:
-    """Newest, cheapest or most expensive first (relevance without PostgreSQL: newest)."""
+    """Newest, cheapest or most expensive first (relevance without words: newest)."""
     ordering = filters.effective_ordering
     if ordering == Ordering.RELEVANCE:
         ordering = Ordering.NEW
@@ -192,8 +172,6 @@ def count_capped(
 
     When the estimate alone is far past the limit, the exact walk is skipped."""
     limit = limit or EXACT_COUNT_LIMIT
-    if not is_postgres():
-        return qs.count(), False
     if estimate is None:
         estimate = estimated_count(qs)
     if estimate > 10 * limit:

@@ -77,7 +77,7 @@ def listing_search(
     With words that find nothing, the words are corrected against the titles' vocabulary and
     the search runs once more ("showing results for ...")."""
     found = _search(filters, page, page_size, cursor, with_count)
-    if filters.q and with_count and found.count == 0 and search.is_postgres():
+    if filters.q and with_count and found.count == 0:
         correction = search.typo_correction(filters.q)
         if correction:
             found = _search(replace(filters, q=correction), page, page_size, cursor, with_count)
@@ -88,9 +88,8 @@ def listing_search(
 def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
     matched = search.matching(filters)
     ordering = filters.effective_ordering
-    postgres = search.is_postgres()
-    estimate = search.estimated_count(matched) if postgres and with_count else None
-    if ordering == search.Ordering.RELEVANCE and postgres:
+    estimate = search.estimated_count(matched) if with_count else None
+    if ordering == search.Ordering.RELEVANCE:
         # The candidates are fetched once; below the cap they are the exact count too.
         candidates = list(search.relevance_candidates(matched))
         if len(candidates) < search.RANK_CANDIDATES:

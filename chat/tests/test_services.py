@@ -28,16 +28,13 @@ def on_the_event_loop(*, conversation_id, sender, body, client_id="", participan
 @pytest.fixture(
     params=[
         "one statement",
-        "portable",
         # Its own connection sees only what is committed: a transactional test.
         pytest.param("event loop", marks=pytest.mark.django_db(transaction=True)),
     ]
 )
 def send(request, monkeypatch):
-    """message_send on PostgreSQL's one-statement path and on the ORM path SQLite takes, and
-    amessage_send, the sockets' path on the event loop."""
-    if request.param == "portable":
-        monkeypatch.setattr(services, "_insert_checked", services._insert_checked_portably)
+    """message_send, the one statement through Django's connection, and amessage_send, the
+    sockets' path on the event loop."""
     if request.param == "event loop":
         return on_the_event_loop
     return services.message_send

@@ -1,8 +1,5 @@
 """Full-text search, kept by the database itself so bulk loads and admin edits stay searchable.
 
-PostgreSQL only: on SQLite (the `make run` default) search falls back to substring matching and
-this migration does nothing.
-
 The vector holds the title (weight A) and the description (weight B) through the `russian`
 configuration: Russian words are reduced to their stems ("велосипеды" and "велосипед" meet), Latin
 words go through the English stemmer, and Kazakh words and numbers are matched as written.
@@ -41,16 +38,6 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("listings", "0003_catalogue")]
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -2,7 +2,6 @@
 
 from django.db import migrations, models
 
-
 # --- PostgreSQL: keep the vocabulary from every title, and index it by trigrams ---------------
 
 TITLE_WORDS = (
@@ -36,16 +35,6 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return apply
-
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,5 +52,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'search terms',
             },
         ),
-        migrations.RunPython(run(FORWARD), run(BACKWARD)),
+        migrations.RunSQL(FORWARD, BACKWARD),
     ]

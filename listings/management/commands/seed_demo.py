@@ -1,14 +1,20 @@
 """Demo data: `seed_demo` gives a newcomer's first `make run` a lively site (idempotent);
-`seed_demo --listings 1000000` bulk-loads ads for benchmarks through COPY, in minutes."""
+`seed_demo --listings 1000000` bulk-loads ads for benchmarks through COPY, in minutes.
+
+No demo account has a known password and none is a moderator. In development (DEBUG on) the
+first demo seller gets a new random password on every run, printed on the console; elsewhere
+(a staging box that asked for demo data) every demo account has an unusable password."""
 
 import io
 import random
+import secrets
 import sys
 import time
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,7 +26,6 @@ from listings import services
 from listings.demo_data import DEMO_ADS
 from listings.models import Category, City, Listing
 
-DEMO_PASSWORD = "zattar-demo-2026"
 DEMO_USERS = [
     ("aigerim@demo.zattar.kz", "+77011234501", "Айгерим", "almaty"),
     ("daniyar@demo.zattar.kz", "+77021234502", "Данияр", "astana"),
@@ -78,14 +83,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--listings", type=int, default=0, help="Bulk-load this many ads.")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo users and ads although DEBUG is off (a staging box).",
+        )
 
-    def handle(self, *args, listings: int, seed: int, **options) -> None:
+    def handle(self, *args, listings: int, seed: int, allow_production: bool, **options) -> None:
         if listings:
-            if connection.vendor != "postgresql":
-                raise CommandError("Bulk loading needs PostgreSQL: set DATABASE_URL.")
             self.bulk_load(listings, random.Random(seed))
-        else:
-            self.demo(random.Random(seed))
+            return
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Demo data is for development (DEBUG on); on a staging box pass "
+                "--allow-production (or set DEMO_DATA=true for the start)."
+            )
+        self.demo(random.Random(seed))
+        if settings.DEBUG:
+            self.demo_sign_in()
 
     # --- The demo a newcomer sees ----------------------------------------------------------------
 
@@ -96,14 +111,10 @@ class Command(BaseCommand):
         for email, phone, name, city in DEMO_USERS:
             user = User.objects.filter(email=email).first()
             if user is None:
-                user = user_register(email=email, phone=phone, password=DEMO_PASSWORD, name=name)
+                user = user_register(email=email, phone=phone, password=None, name=name)
                 user.city = cities.get(city)
                 user.save(update_fields=["city"])
             users.append(user)
-        if not User.objects.filter(is_superuser=True).exists():
-            User.objects.create_superuser(
-                "admin@demo.zattar.kz", "+77001234500", DEMO_PASSWORD, name="Модератор"
-            )
         if Listing.objects.filter(seller__in=users).exists():
             self.stdout.write("Demo data is already loaded.")
             return
@@ -132,9 +143,17 @@ class Command(BaseCommand):
                     view_count=rng.randint(0, 400),
                 )
                 created += 1
+        self.stdout.write(f"Demo data: {len(users)} users and {created} ads.")
+
+    def demo_sign_in(self) -> None:
+        """A fresh random password for the first demo seller, shown once (development only)."""
+        password = secrets.token_urlsafe(12)
+        user = User.objects.get(email=DEMO_USERS[0][0])
+        user.set_password(password)
+        user.save(update_fields=["password"])
         self.stdout.write(
-            f"Demo data: {len(users)} users and {created} ads. Log in as {DEMO_USERS[0][0]} or "
-            f"admin@demo.zattar.kz with the password {DEMO_PASSWORD}."
+            f"Demo sign-in for this run: {user.email} / {password} (a new password every run). "
+            "A moderator: python manage.py createsuperuser"
         )
 
     # --- Bulk loading for benchmarks -------------------------------------------------------------
@@ -209,7 +228,7 @@ class Command(BaseCommand):
         )
         if len(existing) >= count:
             return existing
-        password = make_password(DEMO_PASSWORD)
+        password = make_password(None)  # unusable: nobody signs in as a bulk seller
         start = len(existing)
         User.objects.bulk_create(
             User(
