@@ -23,7 +23,8 @@ def test_readyz_names_redis_when_it_is_down(client, settings):
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["redis"].startswith("error: ConnectionError")
+    assert body["checks"]["redis"] == "unavailable"  # the error text goes to the log only
+    assert "127.0.0.1" not in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,5 +40,6 @@ def test_readyz_names_the_database_when_it_is_down(client):
         connection.settings_dict["PORT"] = real_port
     assert response.status_code == 503
     checks = response.json()["checks"]
-    assert checks["database"].startswith("error: OperationalError")
+    assert checks["database"] == "unavailable"
+    assert "OperationalError" not in response.content.decode()
     assert checks["redis"] == "ok"
