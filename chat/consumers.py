@@ -1,7 +1,15 @@
-"""WebSocket transport for the chat: authenticate, check membership, call a service, relay."""
+"""WebSocket transport for the chat: authenticate, check membership, call a service, relay.
+
+Every bad frame gets `{"type": "error", "code", "detail"}` and the socket stays open. A socket
+that is refused is accepted first, told why, and closed: a close before the handshake reaches a
+browser as a failed connection (1006), which it cannot tell from a network error. Close codes:
+4403 not signed in, 4404 no such conversation (final: clients stop reconnecting), 4503 the live
+channel (Redis) is away (retryable: reconnect with `?after=<last id>`).
+"""
 
 import json
 import time
+from contextlib import suppress
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -10,12 +18,19 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat import events, selectors, services
+from chat.models import Message
 from zattar.errors import DomainError
 from zattar.ids import parse_id
+from zattar.layers import LAYER_ERRORS
 
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN = 4503
 REPLAY_PAGE = 200
+MAX_EVENT_CHARS = 32 * 1024  # a full message, escaped, is well below (daphne cuts at 1 MiB)
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
+SENT_MEMORY = 500  # message ids a chat socket remembers having sent, to send each once
+RESYNC_OVERLAP = 20  # after an outage, replay from this many messages back (see resync_point)
 
 
 def in_thread_pool(function):
@@ -24,11 +39,31 @@ def in_thread_pool(function):
     return database_sync_to_async(function, thread_sensitive=False)
 
 
+def unavailable_event() -> dict:
+    detail = _("Live updates are unavailable right now: reconnecting in a moment.")
+    return {"type": "error", "code": "unavailable", "detail": detail}
+
+
 class SocketConsumer(AsyncJsonWebsocketConsumer):
     """Channels closes stale database connections before every event, with a hop to the sync
     thread each time: for a chat, a thread hop per message and per delivery. These consumers
     reach the database only through `database_sync_to_async`, which does that cleanup itself in
     the thread that uses the connection, or through zattar.asyncdb."""
+
+    group: str | None = None  # set once the socket is subscribed: it is live
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS:
+            if hasattr(self, "channel_name"):
+                raise
+            # Redis refused the consumer's own channel, before anything was received: the
+            # client is told to come back, rather than seeing its handshake fail.
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.send", "text": json.dumps(unavailable_event())})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
 
     async def dispatch(self, message: dict) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -36,32 +71,99 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def subscribe(self, group: str) -> bool:
+        """Join the group, or (Redis away) tell the client to come back later and close."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_ERRORS:
+            await self.accept()
+            await self.send_json(unavailable_event())
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return False
+        self.group = group
+        return True
+
+    async def refuse(self, close_code: int, code: str, detail: str) -> None:
+        await self.accept()
+        await self.error(code, detail)
+        await self.close(code=close_code)
+
+    async def refuse_anonymous(self) -> None:
+        await self.refuse(CLOSE_UNAUTHENTICATED, "not_authenticated", _("Sign in to chat."))
+
+    async def disconnect(self, code) -> None:
+        if self.group:
+            with suppress(*LAYER_ERRORS):  # Redis is away: its subscriptions went with it
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": str(detail)})
+
+    async def event_of(self, text_data: str | None, bytes_data: bytes | None) -> dict | None:
+        """The frame as a JSON object, or None when the client was told what is wrong."""
+        if text_data is None:
+            await self.error("invalid_json", _("Send text frames with JSON objects."))
+            return None
+        if len(text_data) > MAX_EVENT_CHARS:
+            await self.error(
+                "too_large",
+                _("An event can be at most %(max)d characters long.") % {"max": MAX_EVENT_CHARS},
+            )
+            return None
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+            content = None
+        if not isinstance(content, dict):
+            await self.error("invalid_json", _("Send JSON objects."))
+            return None
+        # Frames arrive as valid UTF-8, but a JSON escape can still name half a surrogate
+        # pair ("\ud800"), which no database or client can store.
+        if "\\u" in text_data or "\\U" in text_data:
+            try:
+                json.dumps(content, ensure_ascii=False).encode()
+            except UnicodeEncodeError:
+                await self.error("invalid_json", _("Text must be valid Unicode."))
+                return None
+        return content
+
+    async def layer_reconnected(self, event: dict) -> None:
+        """Redis is back after an outage (zattar.layers): what was published meanwhile never
+        came. Each socket catches up its own way."""
+
 
 class ChatConsumer(SocketConsumer):
     """`/api/v1/ws/chat/<conversation_id>/?after=<message id>`: one conversation, live."""
 
-    group: str | None = None
-    replayed_up_to = 0
     last_typing = 0.0
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         if not getattr(self.user, "is_authenticated", False):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse_anonymous()
             return
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        conversation = await database_sync_to_async(selectors.conversation_for_participant)(
-            conversation_id=self.conversation_id, user=self.user
-        )
+        conversation = None
+        if self.conversation_id <= MAX_ID:
+            conversation = await database_sync_to_async(selectors.conversation_for_participant)(
+                conversation_id=self.conversation_id, user=self.user
+            )
         if conversation is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.refuse(CLOSE_NOT_FOUND, "not_found", _("No such conversation."))
             return
         self.conversation = conversation
-        self.group = events.conversation_group(self.conversation_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.sent: dict[int, None] = {}  # ids sent to this socket, oldest first
+        if not await self.subscribe(events.conversation_group(self.conversation_id)):
+            return
         await self.accept()
         after = parse_id(self.query_param("after"))
-        if after is not None:
+        if after is None:  # the client has what its page showed: the latest is the mark
+            latest = await in_thread_pool(selectors.messages_page)(
+                conversation=self.conversation, limit=1
+            )
+            self.caught_up_to = latest[0].pk if latest else 0
+        else:
+            self.caught_up_to = after
             await self.replay_after(after)
 
     def query_param(self, name: str) -> str | None:
@@ -71,51 +173,48 @@ class ChatConsumer(SocketConsumer):
         return values[0] if values else None
 
     async def replay_after(self, after: int) -> None:
-        """Everything newer than `after`, in order, before any live event."""
+        """Everything newer than `after`, in order, each message once."""
         while True:
-            missed = await database_sync_to_async(selectors.messages_page)(
+            missed = await in_thread_pool(selectors.messages_page)(
                 conversation=self.conversation, after=after, limit=REPLAY_PAGE
             )
             for message in missed:
-                await self.send_json(
-                    {"type": "message", "message": events.message_payload(message)}
-                )
-            if missed:
-                after = self.replayed_up_to = missed[-1].pk
+                await self.deliver(events.message_payload(message))
             if len(missed) < REPLAY_PAGE:
                 return
+            after = missed[-1].pk
 
-    async def disconnect(self, code) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+    async def deliver(self, payload: dict) -> None:
+        """A message to this socket, unless it was sent already (live and in a replay)."""
+        if payload["id"] in self.sent:
+            return
+        self.sent[payload["id"]] = None
+        if len(self.sent) > SENT_MEMORY:
+            del self.sent[next(iter(self.sent))]
+        await self.send_json({"type": "message", "message": payload})
+
+    def resync_point(self) -> int:
+        """Where to replay from after an outage: a few messages before the newest sent. Ids are
+        taken before commit, so two messages saved at once can be announced out of order, and
+        the one announced last may be the one that was lost; `deliver` skips the others."""
+        recent = list(self.sent)[-RESYNC_OVERLAP:]
+        return min(recent) if recent else self.caught_up_to
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
-        try:
-            content = json.loads(text_data or "")
-        except (TypeError, ValueError):
-            await self.error("invalid_json", _("Send JSON objects."))
-            return
-        if not isinstance(content, dict):
-            await self.error("invalid_json", _("Send JSON objects."))
+        if self.group is None:
+            return  # refused and closing
+        content = await self.event_of(text_data, bytes_data)
+        if content is None:
             return
         kind = content.get("type")
         try:
             if kind == "message":
-                sent = await services.amessage_send(
-                    conversation_id=self.conversation_id,
-                    sender=self.user,
-                    body=content.get("body"),
-                    client_id=content.get("client_id") or "",
-                    participants=(self.conversation.buyer_id, self.conversation.seller_id),
-                )
-                if not sent.created:  # a resend: acknowledge to this socket only
-                    payload = events.message_payload(sent.message)
-                    await self.send_json({"type": "message", "message": payload})
+                await self.send_message(content)
             elif kind == "typing":
                 await self.typing()
             elif kind == "read":
                 up_to = content.get("up_to")
-                if not isinstance(up_to, int) or isinstance(up_to, bool):
+                if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 < up_to <= MAX_ID:
                     await self.error("invalid_read", _("“up_to” must be a message id."))
                     return
                 await in_thread_pool(services.messages_mark_read)(
@@ -126,24 +225,52 @@ class ChatConsumer(SocketConsumer):
         except DomainError as error:
             await self.send_json({"type": "error", **error.as_dict()})
 
+    async def send_message(self, content: dict) -> None:
+        listening = events.undelivered_listener.set(self.message_undelivered)
+        try:
+            sent = await services.amessage_send(
+                conversation_id=self.conversation_id,
+                sender=self.user,
+                body=content.get("body"),
+                client_id=content.get("client_id") or "",
+                participants=(self.conversation.buyer_id, self.conversation.seller_id),
+            )
+        finally:
+            events.undelivered_listener.reset(listening)
+        if not sent.created:  # a resend: acknowledge to this socket only
+            await self.send_json(
+                {"type": "message", "message": events.message_payload(sent.message)}
+            )
+
+    async def message_undelivered(self, message: Message) -> None:
+        """Saved, but Redis did not take the announcement: the sender has it now; the other
+        side gets it when Redis is back (every socket replays then) or when it reconnects."""
+        await self.send_json(
+            {
+                "type": "error",
+                "code": "undelivered",
+                "detail": _(
+                    "Sent, but not delivered yet: it will be once the connection recovers."
+                ),
+                "message_id": message.pk,
+                "message": events.message_payload(message),
+            }
+        )
+
     async def typing(self) -> None:
         now = time.monotonic()
         if now - self.last_typing < settings.CHAT_TYPING_INTERVAL_SECONDS:
             return  # throttled: the other side already knows
         self.last_typing = now
-        await self.channel_layer.group_send(
-            self.group, {"type": "chat.typing", "user": self.user.pk}
-        )
-
-    async def error(self, code: str, detail: str) -> None:
-        await self.send_json({"type": "error", "code": code, "detail": str(detail)})
+        with suppress(*LAYER_ERRORS):  # Redis is away: a typing hint is not worth an error
+            await self.channel_layer.group_send(
+                self.group, {"type": "chat.typing", "user": self.user.pk}
+            )
 
     # --- Group events ---------------------------------------------------------------------------
 
     async def chat_message(self, event: dict) -> None:
-        if event["message"]["id"] <= self.replayed_up_to:
-            return  # already sent by the replay
-        await self.send_json({"type": "message", "message": event["message"]})
+        await self.deliver(event["message"])
 
     async def chat_typing(self, event: dict) -> None:
         if event["user"] != self.user.pk:
@@ -152,33 +279,35 @@ class ChatConsumer(SocketConsumer):
     async def chat_read(self, event: dict) -> None:
         await self.send_json({"type": "read", "user": event["user"], "up_to": event["up_to"]})
 
+    async def layer_reconnected(self, event: dict) -> None:
+        await self.replay_after(self.resync_point())
+
 
 class NotificationsConsumer(SocketConsumer):
     """`/api/v1/ws/me/`: the user's unread count and inbox activity, on every page."""
 
-    group: str | None = None
-
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not getattr(user, "is_authenticated", False):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse_anonymous()
             return
-        self.group = events.user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self.subscribe(events.user_group(user.pk)):
+            return
         await self.accept()
-        count = await database_sync_to_async(selectors.unread_total)(user=user)
-        await self.send_json({"type": "unread", "count": count})
-
-    async def disconnect(self, code) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.send_unread()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
-        await self.send_json({"type": "error", "code": "read_only", "detail": "Nothing to send."})
+        await self.error("read_only", _("This socket only tells: it takes no events."))
+
+    async def send_unread(self, **extra) -> None:
+        count = await database_sync_to_async(selectors.unread_total)(user=self.scope["user"])
+        await self.send_json({"type": "unread", "count": count, **extra})
 
     async def user_unread(self, event: dict) -> None:
-        count = await database_sync_to_async(selectors.unread_total)(user=self.scope["user"])
-        await self.send_json({"type": "unread", "count": count, "message": event.get("message")})
+        await self.send_unread(message=event.get("message"))
 
     async def user_activity(self, event: dict) -> None:
         await self.send_json({"type": "activity", "message": event["message"]})
+
+    async def layer_reconnected(self, event: dict) -> None:
+        await self.send_unread()  # the badge is right again, and the inbox reloads

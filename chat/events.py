@@ -5,6 +5,9 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from functools import partial
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
@@ -53,9 +56,27 @@ def _main_loop() -> asyncio.AbstractEventLoop | None:
     return None
 
 
+PUBLISH_TIMEOUT = 3.0  # seconds plain sync code waits for Redis before it gives up
+
+# Who is told when a message is saved but could not be announced (Redis is away): a socket sets
+# it around its send, and hears of it on its own event loop. Nobody is set for the HTTP API,
+# whose sender has the message in the response.
+undelivered_listener: ContextVar[Callable[[Message], Awaitable[None]] | None] = ContextVar(
+    "undelivered_listener", default=None
+)
+_telling: set[asyncio.Task] = set()  # listeners being told (a task nobody holds may vanish)
+
+
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        logger.error("chat event not published", exc_info=task.exception())
+        logger.warning("chat event not published: %r", task.exception())
+
+
+def _tell_if_failed(on_failure: Callable[[], Awaitable[None]], sends: asyncio.Future) -> None:
+    if not sends.cancelled() and sends.exception() is not None:
+        telling = asyncio.ensure_future(on_failure())
+        _telling.add(telling)
+        telling.add_done_callback(_telling.discard)
 
 
 _publisher: asyncio.AbstractEventLoop | None = None
@@ -75,11 +96,14 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _publisher
 
 
-def _send(*events: tuple[str, dict]) -> None:
+def _send(
+    *events: tuple[str, dict], on_failure: Callable[[], Awaitable[None]] | None = None
+) -> None:
     """Publish (group, event) pairs, in order. On the server's event loop, or from a thread it
     started, they are handed to that loop and the caller goes on (the layer publishes them in
     one round trip); from plain sync code they go through the process's publisher loop and are
-    waited for."""
+    waited for, PUBLISH_TIMEOUT at most. A failure is logged and never raised: what was saved
+    stays saved. `on_failure` is then awaited on the loop (not from plain sync code)."""
     layer = get_channel_layer()
     running = _running_loop()
     loop = running or _main_loop()
@@ -89,12 +113,20 @@ def _send(*events: tuple[str, dict]) -> None:
                 async_to_sync(layer.group_send)(group, event)
             return
         publishing = asyncio.run_coroutine_threadsafe(_publish(layer, events), _publisher_loop())
-        publishing.result(timeout=10)
+        try:
+            publishing.result(timeout=PUBLISH_TIMEOUT)
+        except Exception as error:  # Redis away or hanging (TimeoutError)
+            publishing.cancel()
+            logger.warning("chat events not published: %r", error)
         return
 
     def schedule() -> None:
+        sends = []
         for group, event in events:  # tasks start in order: so are the events published
-            loop.create_task(layer.group_send(group, event)).add_done_callback(_log_failure)
+            sends.append(loop.create_task(layer.group_send(group, event)))
+            sends[-1].add_done_callback(_log_failure)
+        if on_failure is not None:
+            asyncio.gather(*sends).add_done_callback(partial(_tell_if_failed, on_failure))
 
     if loop is running:
         schedule()
@@ -117,7 +149,8 @@ def announce_message(message: Message) -> None:
     if message.sender_id:
         activity = {"type": "user.activity", "message": payload}
         events.append((user_group(message.sender_id), activity))
-    _send(*events)
+    listener = undelivered_listener.get()
+    _send(*events, on_failure=partial(listener, message) if listener else None)
 
 
 def announce_read(conversation_id: int, reader_id: int, up_to: int) -> None:

@@ -1,14 +1,18 @@
 """Helpers for tests and benchmarks: an API client signed in as someone, and a real server
 process for what needs a second one (cross-process chat, browser tests, the chat benchmark)."""
 
+import copy
 import os
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
+import redis
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 
@@ -65,3 +69,59 @@ def daphne_process(port: int, log=subprocess.PIPE, **env: str) -> subprocess.Pop
     process.kill()
     output = process.stderr.read().decode()[-2000:] if process.stderr else "(see its log)"
     raise RuntimeError(f"daphne did not start: {output}")
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, which a test may stop and start again on
+    the same port (in memory only: it comes back empty, as a restarted cache or broker may)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+            finally:
+                client.close()
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextmanager
+def private_redis():
+    """A RedisServer, and the channel layer and the cache pointed at it meanwhile."""
+    server = RedisServer()
+    server.start()
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    for host in layers["default"]["CONFIG"]["hosts"]:
+        host["address"] = server.url
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = server.url
+    try:
+        with override_settings(CHANNEL_LAYERS=layers, CACHES=caches):
+            yield server
+    finally:
+        server.stop()

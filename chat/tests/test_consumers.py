@@ -67,18 +67,24 @@ async def test_jwt_token_auth_without_origin_for_api_clients(people):
     await communicator.disconnect()
 
 
+async def closed_with(communicator: WebsocketCommunicator) -> int:
+    """A refused socket is accepted, told why, then closed: the close code reaches the client."""
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "error"
+    closing = await communicator.receive_output()
+    assert closing["type"] == "websocket.close"
+    return closing["code"]
+
+
 async def test_anonymous_strangers_and_foreign_origins_are_refused(people):
     chat = people["conversation"]
-    connected, code = await socket(chat.pk, ORIGIN).connect()
-    assert (connected, code) == (False, 4403)
+    assert await closed_with(socket(chat.pk, ORIGIN)) == 4403
     stranger = await database_sync_to_async(session_cookie)(people["stranger"])
-    connected, code = await socket(chat.pk, ORIGIN, stranger).connect()
-    assert (connected, code) == (False, 4404)
-    connected, code = await socket(999_999, ORIGIN, stranger).connect()
-    assert (connected, code) == (False, 4404)
+    assert await closed_with(socket(chat.pk, ORIGIN, stranger)) == 4404
+    assert await closed_with(socket(999_999, ORIGIN, stranger)) == 4404
     token = await database_sync_to_async(token_for)(people["stranger"])
-    connected, code = await socket(chat.pk, query=f"token={token}").connect()
-    assert (connected, code) == (False, 4404)
+    assert await closed_with(socket(chat.pk, query=f"token={token}")) == 4404
     buyer = await database_sync_to_async(session_cookie)(people["buyer"])
     connected, _ = await socket(chat.pk, (b"origin", b"https://evil.example"), buyer).connect()
     assert not connected
