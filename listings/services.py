@@ -1,5 +1,6 @@
 """Every write to listings: one atomic function per action, the seller checked on the server."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
+from redis.exceptions import RedisError
 
 from listings.errors import (
     InvalidPhotoOrder,
@@ -20,6 +22,8 @@ from listings.errors import (
 )
 from listings.models import Category, City, Favorite, Listing, ListingImage
 from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
+
+logger = logging.getLogger(__name__)
 
 MAX_PHOTOS = 10
 PHOTO_LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
@@ -235,8 +239,14 @@ def listing_images_reorder(*, listing_id: int, seller, image_ids: list[int]) -> 
 
 
 def listing_register_view(*, listing: Listing, viewer_key: str) -> bool:
-    """Count one view per viewer per 24 hours; the cache's atomic add decides who is new."""
-    if not cache.add(f"listing-view:{listing.pk}:{viewer_key}", 1, VIEW_WINDOW_SECONDS):
+    """Count one view per viewer per 24 hours; the cache's atomic add decides who is new.
+    Best effort: with the cache (Redis) away the view is not counted, and the page is served."""
+    try:
+        new = cache.add(f"listing-view:{listing.pk}:{viewer_key}", 1, VIEW_WINDOW_SECONDS)
+    except RedisError as error:
+        logger.warning("view of listing %s not counted: %r", listing.pk, error)
+        return False
+    if not new:
         return False
     Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
     listing.view_count += 1
