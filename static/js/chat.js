@@ -11,6 +11,7 @@
   var typingLine = document.getElementById("chat-typing");
   var statusLine = document.getElementById("chat-status");
   var socket = null, delay = 1000, typingTimer = null, lastTypingSent = 0, readSent = 0, retry = null;
+  var undelivered = false; // a saved message waits for the live channel: said in the status line
 
   function lastId() {
     var ids = Array.prototype.map.call(log.querySelectorAll(".bubble[data-id]"), function (b) {
@@ -86,13 +87,22 @@
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.type === "message") receive(data.message);
+      if (data.type === "message") {
+        if (undelivered) { undelivered = false; status(""); } // the live channel is back
+        receive(data.message);
+      }
       else if (data.type === "typing") {
         typingLine.textContent = labels.typing; typingLine.hidden = false;
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () { typingLine.hidden = true; }, 4000);
       } else if (data.type === "read" && data.user !== me) showRead(data.up_to);
-      else if (data.type === "error") {
+      else if (data.type === "error" && data.code === "undelivered") {
+        // Saved, not yet delivered: shown as sent; the other side gets it when the server
+        // catches up, and this page is told then too (a message event).
+        undelivered = true;
+        status(data.detail);
+        receive(data.message);
+      } else if (data.type === "error") {
         status(data.detail);
         var failed = log.querySelector(".bubble.is-pending");
         if (failed) {
@@ -104,7 +114,10 @@
       }
     };
     socket.onclose = function (event) {
-      if (event.code === 4403 || event.code === 4404) return;
+      // 44xx: refused (signed out, no such conversation); the error event before the close
+      // said why, and it stays said. Anything else (4503: the live channel is away, 1006, 1012)
+      // is retried, and the server sends what was missed after the last message shown.
+      if (event.code >= 4400 && event.code < 4500) return;
       status(labels.offline);
       // A random share of the delay: after a server restart, clients come back spread out.
       setTimeout(connect, delay * (0.5 + Math.random()));

@@ -20,7 +20,7 @@
       }
     };
     socket.onclose = function (event) {
-      if (event.code === 4403) return; // logged out
+      if (event.code >= 4400 && event.code < 4500) return; // refused (signed out): final
       // A random share of the delay: after a server restart, clients come back spread out.
       setTimeout(connect, delay * (0.5 + Math.random()));
       delay = Math.min(delay * 2, 30000);
