@@ -33,14 +33,16 @@ logger = logging.getLogger(__name__)
 LAYER_ERRORS = (RedisError, OSError)
 RECONNECTED = {"type": "layer.reconnected"}
 RETRY_SECONDS = 1.0  # the subscriber's pause between attempts while Redis is away
+PUBLISH_SECONDS = 3.0  # a Redis that hangs (no read timeout here) fails a publish after this
 
 
 class BatchingShard(RedisSingleShardConnection):
     async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
-        """Publish in one pipeline. A pooled connection that Redis closed (a restart) fails
-        its first use: that once, the pipeline goes again on a new connection. (Were it
-        published twice after all, the chat's events say the same thing twice.)"""
-        async with self._lock:
+        """Publish in one pipeline, within PUBLISH_SECONDS. A pooled connection that Redis
+        closed (a restart) fails its first use: that once, the pipeline goes again on a new
+        connection (should Redis have taken the first after all, a chat socket still sends
+        each message once)."""
+        async with self._lock, asyncio.timeout(PUBLISH_SECONDS):
             self._ensure_redis()
             for last_try in (False, True):
                 pipeline = self._redis.pipeline(transaction=False)

@@ -3,6 +3,7 @@ process for what needs a second one (cross-process chat, browser tests, the chat
 
 import copy
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,6 +103,13 @@ class RedisServer:
                 client.close()
         self.stop()
         raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def pause(self) -> None:
+        """Redis hangs: connections stay open, nothing is answered (until `resume`)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -108,6 +108,24 @@ async def test_a_message_saved_while_the_subscriber_is_reconnecting_is_not_lost(
     await seller.disconnect()
 
 
+async def test_a_hanging_redis_fails_the_announcement_in_bounded_time(
+    people, redis_server, monkeypatch
+):
+    monkeypatch.setattr(layers, "PUBLISH_SECONDS", 0.5, raising=False)
+    chat = people["conversation"]
+    buyer = await open_socket(chat.pk, people["buyer"])
+    redis_server.pause()
+    try:
+        await buyer.send_json_to({"type": "message", "body": "Алло?"})
+        error = await next_of(buyer, "error", timeout=3)
+        assert error["code"] == "undelivered"
+        await buyer.send_to(text_data="[]")  # the socket was never blocked
+        assert (await next_of(buyer, "error"))["code"] == "invalid_json"
+    finally:
+        redis_server.resume()
+    await buyer.disconnect()
+
+
 def test_posting_over_http_while_redis_is_down_answers_201_at_once(people, redis_server):
     """Plain sync code (a WSGI worker, a command) publishes and waits: not for long, and a
     failure is logged, not raised."""

@@ -2,6 +2,7 @@
 Redis here is a private redis-server that each test stops and starts again."""
 
 import logging
+import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -46,3 +47,17 @@ def test_views_are_counted_again_once_redis_is_back(client, redis_server):
     client.get(listing.get_absolute_url())
     listing.refresh_from_db()
     assert listing.view_count == 1
+
+
+def test_a_hanging_redis_does_not_hold_the_ad_page_for_long(client, redis_server):
+    """The cache gives up after 1 s (redis-py's default is 5 s per call)."""
+    listing = ListingFactory()
+    redis_server.pause()
+    try:
+        started_at = time.monotonic()
+        response = client.get(listing.get_absolute_url())
+        elapsed = time.monotonic() - started_at
+    finally:
+        redis_server.resume()
+    assert response.status_code == 200
+    assert elapsed < 4.5
