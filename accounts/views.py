@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,14 +58,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         avatar = form.cleaned_data["avatar"]
-        services.profile_update(
-            user=user,
-            name=form.cleaned_data["name"],
-            city=form.cleaned_data["city"],
-            clear_city=form.cleaned_data["city"] is None,
-            avatar=avatar or None,
-            clear_avatar=avatar is False,
-        )
-        messages.success(request, _("Your profile is saved."))
-        return redirect("accounts:profile_edit")
+        try:
+            services.profile_update(
+                user=user,
+                name=form.cleaned_data["name"],
+                city=form.cleaned_data["city"],
+                clear_city=form.cleaned_data["city"] is None,
+                avatar=avatar or None,
+                clear_avatar=avatar is False,
+            )
+        except ValidationError as error:  # decoding the avatar found the server busy
+            form.add_error("avatar", error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("accounts:profile_edit")
     return render(request, "accounts/profile_edit.html", {"form": form})

@@ -6,11 +6,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from zattar.errors import DomainError
+from zattar.images import DecoderBusy
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DecoderBusy):  # every image-decoding slot of this process is taken
+        return Response(
+            exc.as_dict(), status=exc.status_code, headers={"Retry-After": str(exc.retry_after)}
+        )
     return exception_handler(exc, context)
 
 

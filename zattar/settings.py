@@ -243,6 +243,17 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# --- Abuse limits -------------------------------------------------------------------------------
+
+# Uploaded pictures (zattar.images): at most this many pixels, at most this many pixels per byte
+# of file above 2 MP (a solid 25 MP PNG is 30 KB: about 1,000 pixels per byte; photos have
+# fewer than 10), and at most this many decoding at once per process; an upload that waits
+# longer than the wait for a slot is refused as "server busy" (a form error; 503 on the API).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=25_000_000)
+IMAGE_MAX_PIXELS_PER_BYTE = env.int("IMAGE_MAX_PIXELS_PER_BYTE", default=250)
+IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
+IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=5.0)
+
 # Mail: the console in development, SMTP otherwise (EMAIL_HOST and the rest). With DEBUG off a
 # backend that sends nothing (console, locmem, dummy, file) is refused: password-reset links
 # would land in the server log. A staging box may allow it with EMAIL_ALLOW_UNSENT=true.

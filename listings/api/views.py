@@ -24,6 +24,7 @@ from listings.api.serializers import (
 from listings.errors import ListingNotFound, NotTheSeller
 from listings.forms import SearchForm
 from listings.models import Listing
+from zattar.images import DecoderBusy
 from zattar.pagination import PageNumberPagination
 
 SEARCH_PARAMETERS = [
@@ -197,6 +198,8 @@ class ImageUploadView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             photo = services.photo_process(serializer.validated_data["image"])
+        except DecoderBusy:
+            raise  # 503, not a fault of the file (zattar.exceptions)
         except DjangoValidationError as error:
             raise ValidationError({"image": error.messages}) from None
         image = services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
