@@ -3,7 +3,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,11 +12,17 @@ from accounts.models import User
 
 
 def locked_out_attempts():
-    """Axes rows that lock an account now (keyed by the account's email, see accounts.lockout)."""
-    return AccessAttempt.objects.filter(
-        username=OuterRef("email"),
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+    """The addresses an account is locked from now: axes keeps a row per account, address and
+    browser, and the failures of one account from one address, in any browsers, within the
+    cool-off lock it from that address (keyed by the account's email, see accounts.lockout)."""
+    return (
+        AccessAttempt.objects.filter(
+            username=OuterRef("email"),
+            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+        )
+        .values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
     )
 
 

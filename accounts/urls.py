@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views
 from accounts.forms import LoginForm
+from zattar.throttling import rate_limit
 
 app_name = "accounts"
 
@@ -54,10 +55,12 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
+        rate_limit("password_reset")(
+            auth_views.PasswordResetView.as_view(
+                success_url=reverse_lazy("accounts:password_reset_done"),
+                email_template_name="registration/password_reset_email.txt",
+                subject_template_name="registration/password_reset_subject.txt",
+            )
         ),
         name="password_reset",
     ),

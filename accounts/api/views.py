@@ -18,6 +18,7 @@ from accounts.api.serializers import (
 )
 from accounts.errors import LockedOut, LoginFailed
 from accounts.lockout import lockout_message, retry_after_seconds
+from zattar.throttling import rate_limit
 
 
 class RegisterView(APIView):
@@ -25,6 +26,7 @@ class RegisterView(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, tags=["users"])
+    @rate_limit("register")
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -58,7 +60,8 @@ class LoginView(APIView):
         )
         if user is None:
             if getattr(django_request, "axes_locked_out", False):
-                raise LockedOut(lockout_message(), retry_after=retry_after_seconds())
+                throttled = getattr(django_request, "login_throttled", None)  # accounts.lockout
+                raise throttled or LockedOut(lockout_message(), retry_after=retry_after_seconds())
             raise LoginFailed()
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})

@@ -13,6 +13,7 @@ from chat.errors import CannotStartConversation, ConversationNotFound
 from listings.errors import ListingNotFound
 from listings.selectors import listing_get_public
 from zattar.ids import parse_id
+from zattar.throttling import rate_limit
 
 MESSAGE_PAGE = 50
 
@@ -32,6 +33,7 @@ class ConversationStartView(APIView):
         responses={200: ConversationSerializer, 201: ConversationSerializer},
         tags=["chat"],
     )
+    @rate_limit("conversation_start")
     def post(self, request: Request, listing_id: int, seller_id: int) -> Response:
         listing = listing_get_public(listing_id=listing_id)
         if listing is None:
@@ -112,6 +114,7 @@ class MessageListCreateView(APIView):
         description="201: saved and sent. 200: this client_id was saved before (a resend).",
         tags=["chat"],
     )
+    @rate_limit("message_send")
     def post(self, request: Request, conversation_id: int) -> Response:
         serializer = SendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

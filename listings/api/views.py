@@ -26,6 +26,7 @@ from listings.forms import SearchForm
 from listings.models import Listing
 from zattar.images import DecoderBusy
 from zattar.pagination import PageNumberPagination
+from zattar.throttling import rate_limit
 
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", str, description="Words; quoted phrases and -word work."),
@@ -121,6 +122,7 @@ class ListingListCreateView(APIView):
     @extend_schema(
         request=ListingWriteSerializer, responses={201: ListingSerializer}, tags=["listings"]
     )
+    @rate_limit("ad_create")
     def post(self, request: Request) -> Response:
         serializer = ListingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -191,6 +193,7 @@ class ImageUploadView(APIView):
     @extend_schema(
         request=ImageUploadSerializer, responses={201: ImageSerializer}, tags=["listings"]
     )
+    @rate_limit("photo_upload")
     def post(self, request: Request, pk: int) -> Response:
         if _visible_listing(request, pk).seller_id != request.user.pk:
             raise NotTheSeller()  # before decoding anything a stranger sent
