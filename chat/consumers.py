@@ -99,7 +99,7 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
     async def error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": str(detail)})
 
-    async def event_of(self, text_data: str | None, bytes_data: bytes | None) -> dict | None:
+    async def event_of(self, text_data: str | None) -> dict | None:
         """The frame as a JSON object, or None when the client was told what is wrong."""
         if text_data is None:
             await self.error("invalid_json", _("Send text frames with JSON objects."))
@@ -119,7 +119,7 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
             return None
         # Frames arrive as valid UTF-8, but a JSON escape can still name half a surrogate
         # pair ("\ud800"), which no database or client can store.
-        if "\\u" in text_data or "\\U" in text_data:
+        if "\\u" in text_data:
             try:
                 json.dumps(content, ensure_ascii=False).encode()
             except UnicodeEncodeError:
@@ -203,7 +203,7 @@ class ChatConsumer(SocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         if self.group is None:
             return  # refused and closing
-        content = await self.event_of(text_data, bytes_data)
+        content = await self.event_of(text_data)  # None for a binary frame
         if content is None:
             return
         kind = content.get("type")
