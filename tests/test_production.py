@@ -3,7 +3,8 @@ operator runs it: it migrates, passes `check --deploy`, collects hashed and comp
 files, creates nobody, and serves every page; a real browser walks the site with DEBUG off.
 
 There is no TLS proxy here (issue 10's topology test puts nginx in front), so this start runs
-with SECURE_SSL_REDIRECT=false; everything else is the documented production environment."""
+with SECURE_SSL_REDIRECT=false (and security.W008 silenced for the deploy check, as an operator
+whose proxy redirects would); everything else is the documented production environment."""
 
 import json
 import os
@@ -104,7 +105,13 @@ def site(tmp_path_factory, django_db_blocker):
     port = free_port()
     log = tmp_path_factory.mktemp("start") / "start.log"
     static_root = tmp_path_factory.mktemp("static")
-    env = production_env(url, SECURE_SSL_REDIRECT="false", STATIC_ROOT=str(static_root))
+    env = production_env(
+        url,
+        STATIC_ROOT=str(static_root),
+        # No TLS proxy on this loopback: the redirect to HTTPS is off, said so to the deploy check.
+        SECURE_SSL_REDIRECT="false",
+        SILENCED_SYSTEM_CHECKS="security.W008",
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "zattar.start", "--host", "127.0.0.1", "--port", str(port)],

@@ -393,6 +393,9 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+# Checks the operator has decided against, for a stated reason: e.g. security.W008 where the
+# TLS proxy itself redirects plain HTTP (the start's `check --deploy` fails on any other warning).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 LOGGING = {
     "version": 1,
