@@ -4,6 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
 from listings.models import City
@@ -16,6 +18,29 @@ AVATAR_LIMITS = ImageLimits(max_bytes=settings.AVATAR_MAX_UPLOAD_BYTES, max_pixe
 def user_register(*, email: str, phone: str, password: str, name: str) -> User:
     """Create an account. Email and phone must already be validated and normalized."""
     return User.objects.create_user(email=email, phone=phone, password=password, name=name)
+
+
+@transaction.atomic
+def user_password_change(*, user: User, new_password: str) -> User:
+    """Set a new (already validated) password. Every JWT issued before dies with the old one:
+    tokens carry a hash of the password hash (SIMPLE_JWT's CHECK_REVOKE_TOKEN), and the
+    outstanding refresh tokens are blacklisted as well."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user: User) -> int:
+    """Blacklist every unexpired refresh token of `user`; returns how many were still live."""
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    entries = [BlacklistedToken(token=token) for token in live]
+    BlacklistedToken.objects.bulk_create(entries, ignore_conflicts=True)
+    return len(entries)
 
 
 def _avatar_file(upload):

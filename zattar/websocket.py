@@ -10,8 +10,9 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -20,12 +21,12 @@ from chat.routing import websocket_urlpatterns  # noqa: F401  (re-exported for a
 
 @database_sync_to_async
 def user_for_token(raw_token: str):
+    """The token's user, checked as the API checks it: an active user, and a token issued
+    under the current password (a password change revokes it)."""
     try:
-        token = AccessToken(raw_token)
-    except TokenError:
+        return JWTAuthentication().get_user(AccessToken(raw_token))
+    except (TokenError, AuthenticationFailed):
         return AnonymousUser()
-    User = get_user_model()
-    return User.objects.filter(pk=token.get("user_id"), is_active=True).first() or AnonymousUser()
 
 
 class JWTAuthMiddleware:

@@ -1,10 +1,18 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.forms import clean_avatar_upload, clean_new_email, clean_new_phone
 from accounts.models import User
 from listings.models import City
+from zattar import fields
 
 
 class CitySerializer(serializers.ModelSerializer):
@@ -17,7 +25,8 @@ class CitySerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    city = CitySerializer(read_only=True)
+    city = CitySerializer(read_only=True, allow_null=True)
+    avatar = serializers.ImageField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -36,10 +45,10 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    phone = serializers.CharField(max_length=32)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
-    name = serializers.CharField(max_length=60)
+    email = fields.EmailField(max_length=254)
+    phone = fields.CharField(max_length=32)
+    password = fields.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    name = fields.CharField(max_length=60)
 
     def validate_email(self, value: str) -> str:
         return clean_new_email(value)
@@ -57,8 +66,8 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    login = serializers.CharField(max_length=254, help_text="Email or phone number.")
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    login = fields.CharField(max_length=254, help_text="Email or phone number.")
+    password = fields.CharField(write_only=True, trim_whitespace=False, max_length=128)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -66,8 +75,54 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60, required=False)
+JWT_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": JWT_PATTERN})
+class JWTField(fields.CharField):
+    """A JSON Web Token: three base64url parts. The pattern documents the form; a string that
+    is not a live token of ours is a 401, whatever its form."""
+
+
+# simplejwt's, refusing (401) a refresh token whose user is gone or inactive, or whose password
+# has changed since the login that began its chain: every token carries a hash of the password
+# hash it was issued under (SIMPLE_JWT's CHECK_REVOKE_TOKEN), which simplejwt checks for access
+# tokens only.
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """A refresh token, exchanged for a new pair (the one sent is revoked)."""
+
+    refresh = JWTField()
+
+    def validate(self, attrs: dict) -> dict:
+        refresh = RefreshToken(attrs["refresh"])  # TokenError: the view answers 401
+        user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
+        if (
+            user is None
+            or not user.is_active
+            or refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+        ):
+            raise AuthenticationFailed(_("This token has been revoked."), code="token_revoked")
+        return super().validate(attrs)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = fields.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    new_password = fields.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError(
+                _("The current password is wrong."), code="wrong_password"
+            )
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        password_validation.validate_password(value, self.context["user"])
+        return value
+
+
+class ProfileUpdateSerializer(fields.ChangesSomething, serializers.Serializer):
+    name = fields.CharField(max_length=60, required=False)
     city = serializers.PrimaryKeyRelatedField(
         queryset=City.objects.all(), required=False, allow_null=True
     )

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.api import views
 from zattar.throttling import rate_limit
@@ -9,8 +8,9 @@ urlpatterns = [
     path("login", views.LoginView.as_view(), name="user-login"),
     path(
         "token/refresh",
-        rate_limit("token_refresh")(TokenRefreshView.as_view()),
+        rate_limit("token_refresh")(views.TokenRefreshView.as_view()),
         name="token-refresh",
     ),
     path("me", views.MeView.as_view(), name="user-me"),
+    path("me/password", views.PasswordChangeView.as_view(), name="user-password"),
 ]

@@ -1,19 +1,21 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from accounts.api.serializers import (
     LoginSerializer,
+    PasswordChangeSerializer,
     ProfileUpdateSerializer,
     RegisterSerializer,
     TokenPairSerializer,
+    TokenRefreshSerializer,
     UserSerializer,
 )
 from accounts.errors import LockedOut, LoginFailed
@@ -31,7 +33,10 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(
+            UserSerializer(user, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LoginView(APIView):
@@ -69,11 +74,10 @@ class LoginView(APIView):
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses=UserSerializer, tags=["users"])
     def get(self, request: Request) -> Response:
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer, tags=["users"])
     def patch(self, request: Request) -> Response:
@@ -89,3 +93,41 @@ class MeView(APIView):
             clear_avatar="avatar" in data and data["avatar"] is None,
         )
         return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class PasswordChangeView(APIView):
+    """Change one's password. Every token issued before is revoked (the caller's too); the
+    answer is a fresh pair."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PasswordChangeSerializer, responses={200: TokenPairSerializer}, tags=["users"]
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        user = services.user_password_change(
+            user=request.user, new_password=serializer.validated_data["new_password"]
+        )
+        if request.auth is None:  # signed in by session (the browsable API): stay signed in
+            update_session_auth_hash(request._request, user)
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """Exchange a refresh token for a new pair; the one sent is revoked. Tokens issued before
+    a password change, or of a deactivated user, are refused."""
+
+    serializer_class = TokenRefreshSerializer
+
+    @extend_schema(
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="The refresh token is invalid, expired or revoked."),
+        },
+        tags=["users"],
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,50 @@
+"""Serializer fields and rules shared by the apps' APIs.
+
+`CharField` and `EmailField` take text and nothing else. DRF's turn a JSON number into text
+(`{"body": 0}` posted the message "0"), so a client's type error passed unnoticed and the API
+accepted what its schema says it refuses; these refuse it with DRF's own message ("Not a valid
+string."). And where DRF reads an optional form field sent empty (`name=`) as left out, these read
+it as the blank text it is: "may not be blank", as the schema's minLength says, not a quiet no-op.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
+
+
+class TextOnly:
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if (
+            value is empty
+            and html.is_html_input(dictionary)
+            and dictionary.get(self.field_name) == ""
+        ):
+            return ""  # sent empty in a form: blank text (refused unless allowed), not left out
+        return value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CharField(TextOnly, serializers.CharField):
+    pass
+
+
+class EmailField(TextOnly, serializers.EmailField):
+    pass
+
+
+# For a serializer of partial updates: a PATCH must change something. An empty one is a client's
+# mistake, and so is a form body that parses as empty (a malformed multipart body holds no
+# fields); both are a 400, as the schema's `minProperties: 1` says. (A comment, not a docstring:
+# the schema would show a docstring as the description of every serializer using this.)
+class ChangesSomething:
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if self.partial and not attrs:
+            raise serializers.ValidationError(_("Send at least one field to change."), code="empty")
+        return attrs
