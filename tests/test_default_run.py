@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
+from zattar import devdb
 from zattar.testing import free_port
 
 pytestmark = pytest.mark.slow
@@ -40,6 +41,7 @@ def default_site(tmp_path_factory):
     while True:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            devdb.stop(folder / "postgres")
             pytest.fail(f"the default run did not come up:\n{log.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2):
@@ -50,6 +52,7 @@ def default_site(tmp_path_factory):
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+    devdb.stop(folder / "postgres")  # stopped already unless the start died
 
 
 def get(base: str, path: str, **query: str) -> str:

@@ -63,10 +63,10 @@ def database_settings() -> dict:
     }
 
 
-def stop(timeout: float = 30) -> None:
+def stop(folder: Path | None = None, timeout: float = 30) -> None:
     """Stop the embedded server if it runs: SIGINT is PostgreSQL's fast shutdown (sessions are
     ended, data kept). A signal, not `pg_ctl`, so it works whoever runs the server."""
-    info = _running(data_dir())
+    info = _running(folder or data_dir())
     if info is None:
         return
     info.process.send_signal(signal.SIGINT)
