@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -9,6 +10,7 @@ from django.utils.translation import ngettext
 from listings import search, services
 from listings.models import Category, City, Listing, in_language
 from listings.selectors import reference_rows
+from zattar.ids import parse_id
 
 ORDERING_CHOICES = [
     ("", _("Best match")),
@@ -41,6 +43,21 @@ class ReferenceChoiceIterator(ModelChoiceIterator):
         return len(reference_rows("city" if self.queryset.model is City else "category"))
 
 
+def slug_or_id_lookup(queryset: QuerySet, value):
+    """The row that `value` names by id or by slug, or None. Whatever a client sent (a NUL,
+    a lone surrogate, a huge number, a list) is an unknown name, never a database error."""
+    text = str(value)
+    if not text.isprintable():  # NUL and other control characters, lone surrogates
+        return None
+    pk = parse_id(text)
+    if pk is not None and str(pk) != text:  # "007" is not an id: one spelling per row
+        pk = None
+    try:
+        return queryset.get(pk=pk) if pk is not None else queryset.get(slug=text)
+    except queryset.model.DoesNotExist:
+        return None
+
+
 class SlugOrIdChoiceField(forms.ModelChoiceField):
     """Accepts `?city=almaty` as well as `?city=2`; shows names in the active language."""
 
@@ -50,13 +67,10 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        key = "pk" if str(value).isdigit() else "slug"
-        try:
-            return self.queryset.get(**{key: value})
-        except (self.queryset.model.DoesNotExist, ValueError, TypeError):
-            raise ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
+        found = slug_or_id_lookup(self.queryset, value)
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
 
     def prepare_value(self, value):
         if isinstance(value, City | Category):
@@ -69,6 +83,33 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
 
 class CategoryChoiceField(SlugOrIdChoiceField):
     pass
+
+
+FLAG_VALUES = {"on": True, "true": True, "false": False, "": False}
+
+
+class FlagInput(forms.CheckboxInput):
+    """A checkbox that hands its field the value as sent (CheckboxInput makes a bool of it)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: FLAG_VALUES.get(value, value is True))
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+
+class FlagField(forms.BooleanField):
+    """A checkbox filter: `on` (what the page's checkbox sends), `true` or `false` (API clients);
+    anything else is an error rather than a quiet yes."""
+
+    widget = FlagInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            if value not in FLAG_VALUES:
+                raise ValidationError(_("Use true or false."), code="invalid")
+            return FLAG_VALUES[value]
+        return super().to_python(value)
 
 
 class SearchForm(forms.Form):
@@ -96,7 +137,7 @@ class SearchForm(forms.Form):
         choices=[("", _("Any condition")), *Listing.Condition.choices],
         required=False,
     )
-    has_photos = forms.BooleanField(label=_("Only with photos"), required=False)
+    has_photos = FlagField(label=_("Only with photos"), required=False)
     ordering = forms.ChoiceField(label=_("Sort"), choices=ORDERING_CHOICES, required=False)
 
     PARAMETERS = frozenset(

@@ -210,7 +210,7 @@ def after_cursor(qs: QuerySet[Listing], cursor: str, ordering: str) -> QuerySet[
                 Q(published_at__lt=published) | Q(published_at=published, id__lt=last_id)
             )
         price = int(first)
-    except (ValueError, TypeError, OverflowError, json.JSONDecodeError) as error:
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:  # any mangled link
         raise InvalidCursor(cursor) from error
     if ordering == Ordering.CHEAP:
         return qs.filter(Q(price__gt=price) | Q(price=price, id__gt=last_id))

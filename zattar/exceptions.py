@@ -1,5 +1,11 @@
-"""One place maps domain errors to HTTP, for the DRF API and for plain Django views under /api/."""
+"""One place maps errors to HTTP, for the DRF API and for plain Django views under /api/.
 
+Every API error is JSON: `{"detail", "code", ...}`, or per-field lists for validation errors.
+Requests Django finds suspicious (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+foreign Host) are 413 or 400 in that shape too, whether DRF or Django's own handler meets them.
+"""
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
@@ -7,6 +13,12 @@ from rest_framework.views import exception_handler
 
 from zattar.errors import DomainError
 from zattar.images import DecoderBusy
+
+
+def _suspicious(exc: SuspiciousOperation) -> tuple[dict, int]:
+    if isinstance(exc, RequestDataTooBig):
+        return {"detail": _("The request is too large."), "code": "too_large"}, 413
+    return {"detail": _("The request could not be read."), "code": "bad_request"}, 400
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -19,11 +31,34 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             exc.as_dict(), status=exc.status_code, headers={"Retry-After": str(exc.retry_after)}
         )
-    return exception_handler(exc, context)
+    if isinstance(exc, SuspiciousOperation):
+        body, status = _suspicious(exc)
+        return Response(body, status=status)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, list):  # ValidationError("...") raised outside a serializer
+        response.data = {"detail": " ".join(map(str, response.data)), "code": "invalid"}
+    elif isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        response.data["code"] = codes if isinstance(codes, str) else "error"
+    return response
 
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        if isinstance(exception, SuspiciousOperation):
+            body, status = _suspicious(exception)
+        else:
+            body, status = {"detail": _("Bad request."), "code": "bad_request"}, 400
+        return JsonResponse(body, status=status)
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None):

@@ -326,7 +326,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies capped at DATA_UPLOAD_MAX_MEMORY_SIZE (413) and at 32 levels of nesting (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "zattar.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "zattar.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "zattar.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "zattar.exceptions.api_exception_handler",
@@ -350,6 +356,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "zattar.openapi.patch_changes_something",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ListingStatusEnum": "listings.models.Listing.Status",
+        "DealStatusEnum": "deals.transitions.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -6,6 +6,7 @@ from django.urls import include, path
 from listings.views import home
 from zattar import health
 
+handler400 = "zattar.exceptions.bad_request"
 handler404 = "zattar.exceptions.not_found"
 handler500 = "zattar.exceptions.server_error"
 

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import Conversation, Message
+from zattar import fields
 
 
 class PersonSerializer(serializers.Serializer):
@@ -9,12 +11,34 @@ class PersonSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    sender = serializers.IntegerField(source="sender_id")
+    sender = serializers.IntegerField(
+        source="sender_id", allow_null=True, help_text="None for a note from Zattar."
+    )
     conversation = serializers.IntegerField(source="conversation_id")
 
     class Meta:
         model = Message
         fields = ["id", "conversation", "sender", "body", "created_at", "read_at", "client_id"]
+
+
+class MessagePageSerializer(serializers.Serializer):
+    """Up to 50 messages, oldest to newest, with links to the ones before and after."""
+
+    results = MessageSerializer(many=True)
+    previous = serializers.URLField(allow_null=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class ListingRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    price = serializers.IntegerField()
+    cover = serializers.URLField(allow_null=True)
+
+
+class LastMessageSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    sender = serializers.IntegerField(allow_null=True)
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -39,6 +63,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(ListingRefSerializer)
     def get_listing(self, conversation: Conversation) -> dict:
         listing = conversation.listing
         covers = getattr(listing, "covers", None)
@@ -48,10 +73,12 @@ class ConversationSerializer(serializers.ModelSerializer):
             cover = request.build_absolute_uri(cover)
         return {"id": listing.pk, "title": listing.title, "price": listing.price, "cover": cover}
 
+    @extend_schema_field(PersonSerializer)
     def get_other(self, conversation: Conversation) -> dict:
         other = conversation.other(self.context["request"].user)
         return {"id": other.pk, "name": other.name}
 
+    @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, conversation: Conversation) -> dict | None:
         body = getattr(conversation, "last_body", None)
         if body is None:
@@ -63,5 +90,5 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class SendSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=4000, trim_whitespace=False, allow_blank=True)
-    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    body = fields.CharField(max_length=4000, trim_whitespace=False, allow_blank=True)
+    client_id = fields.CharField(max_length=64, required=False, allow_blank=True)

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -8,7 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
-from chat.api.serializers import ConversationSerializer, MessageSerializer, SendSerializer
+from chat.api.serializers import (
+    ConversationSerializer,
+    MessagePageSerializer,
+    MessageSerializer,
+    SendSerializer,
+)
 from chat.errors import CannotStartConversation, ConversationNotFound
 from listings.errors import ListingNotFound
 from listings.selectors import listing_get_public
@@ -16,6 +21,7 @@ from zattar.ids import parse_id
 from zattar.throttling import rate_limit
 
 MESSAGE_PAGE = 50
+MESSAGE_ID = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}  # what parse_id reads
 
 
 def _conversation(request: Request, conversation_id: int):
@@ -30,7 +36,11 @@ class ConversationStartView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: ConversationSerializer, 201: ConversationSerializer},
+        responses={
+            200: ConversationSerializer,
+            201: ConversationSerializer,
+            400: OpenApiResponse(description="Not the ad's seller, or one's own ad."),
+        },
         tags=["chat"],
     )
     @rate_limit("conversation_start")
@@ -78,8 +88,11 @@ class MessageListCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("before", int), OpenApiParameter("after", int)],
-        responses=MessageSerializer(many=True),
+        parameters=[
+            OpenApiParameter("before", MESSAGE_ID, description="Messages before this one."),
+            OpenApiParameter("after", MESSAGE_ID, description="Messages after this one."),
+        ],
+        responses=MessagePageSerializer,
         tags=["chat"],
     )
     def get(self, request: Request, conversation_id: int) -> Response:
@@ -110,7 +123,12 @@ class MessageListCreateView(APIView):
 
     @extend_schema(
         request=SendSerializer,
-        responses={201: MessageSerializer, 200: MessageSerializer},
+        responses={
+            201: MessageSerializer,
+            200: MessageSerializer,
+            429: OpenApiResponse(description="Too many messages in a short time."),
+            503: OpenApiResponse(description="Not saved (the database did not answer): resend."),
+        },
         description="201: saved and sent. 200: this client_id was saved before (a resend).",
         tags=["chat"],
     )

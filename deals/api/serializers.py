@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deals.models import DealEvent, EscrowEntry, SafeDeal
 from deals.transitions import Status
+from zattar import fields
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -16,6 +18,11 @@ class LedgerSerializer(serializers.ModelSerializer):
     class Meta:
         model = EscrowEntry
         fields = ["kind", "amount", "reference", "created_at"]
+
+
+class DealListingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
 
 
 class DealSerializer(serializers.ModelSerializer):
@@ -44,6 +51,7 @@ class DealSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    @extend_schema_field(DealListingSerializer)
     def get_listing(self, deal: SafeDeal) -> dict:
         return {"id": deal.listing_id, "title": deal.listing.title}
 
@@ -66,12 +74,18 @@ class StartSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
-    tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    tracking_number = fields.CharField(max_length=64, required=False, allow_blank=True)
+    carrier = fields.CharField(max_length=64, required=False, allow_blank=True)
+    reason = fields.CharField(max_length=1000, required=False, allow_blank=True)
+    note = fields.CharField(max_length=1000, required=False, allow_blank=True)
 
 
 class ReviewSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    text = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    text = fields.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class ReviewOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True)

@@ -10,6 +10,7 @@ from deals import selectors, services
 from deals.api.serializers import (
     DealDetailSerializer,
     DealSerializer,
+    ReviewOutSerializer,
     ReviewSerializer,
     StartSerializer,
     TransitionSerializer,
@@ -31,7 +32,18 @@ def detail(deal_id: int, request: Request) -> dict:
 class DealStartView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StartSerializer, responses={201: DealDetailSerializer}, tags=["deals"])
+    @extend_schema(
+        request=StartSerializer,
+        responses={
+            201: DealDetailSerializer,
+            400: OpenApiResponse(description="This ad cannot be bought with Safe Deal."),
+            404: OpenApiResponse(description="No such ad."),
+            409: OpenApiResponse(
+                description="Someone is buying it already, or the price changed (`price`)."
+            ),
+        },
+        tags=["deals"],
+    )
     def post(self, request: Request) -> Response:
         serializer = StartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,7 +113,7 @@ class SellerDealsView(BuyerDealsView):
 class ReviewView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReviewSerializer, responses={201: None}, tags=["deals"])
+    @extend_schema(request=ReviewSerializer, responses={201: ReviewOutSerializer}, tags=["deals"])
     def post(self, request: Request, deal_id: int) -> Response:
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,8 +1,24 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from listings.forms import clean_description, clean_leaf_category, clean_title
+from listings.forms import clean_description, clean_leaf_category, clean_title, slug_or_id_lookup
 from listings.models import Category, City, Listing, ListingImage
+from zattar import fields
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A city or a category as an ad shows it."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+# A city or category named in a request: a slug as a SlugField holds it, or an id. Which ones
+# exist is for GET /api/v1/cities and /api/v1/categories to say; an unknown one is a 400.
+SLUG = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 50}
+SLUG_OR_ID = {"oneOf": [SLUG, {"type": "integer", "minimum": 1}]}
 
 
 class SlugOrIdRelatedField(serializers.RelatedField):
@@ -11,14 +27,22 @@ class SlugOrIdRelatedField(serializers.RelatedField):
     default_error_messages = {"does_not_exist": "No such item: {value}."}
 
     def to_internal_value(self, data):
-        key = "pk" if str(data).isdigit() else "slug"
-        try:
-            return self.get_queryset().get(**{key: data})
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError):
+        found = slug_or_id_lookup(self.get_queryset(), data)
+        if found is None:
             self.fail("does_not_exist", value=data)
+        return found
 
     def to_representation(self, value):
         return {"id": value.pk, "slug": value.slug, "name": value.name}
+
+
+class SlugOrIdFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = SlugOrIdRelatedField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return auto_schema.resolve_serializer(ReferenceSerializer, direction).ref
+        return {**SLUG_OR_ID, "description": "A slug or an id."}
 
 
 class CityRefSerializer(serializers.ModelSerializer):
@@ -109,9 +133,9 @@ class ListingSerializer(ListingCardSerializer):
         ]
 
 
-class ListingWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=6000)
+class ListingWriteSerializer(fields.ChangesSomething, serializers.Serializer):
+    title = fields.CharField(max_length=200)
+    description = fields.CharField(max_length=6000)
     price = serializers.IntegerField(min_value=0, max_value=10**12)
     negotiable = serializers.BooleanField(default=False)
     condition = serializers.ChoiceField(choices=Listing.Condition.choices)

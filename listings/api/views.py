@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from listings import search, selectors, services
 from listings.api.serializers import (
+    SLUG,
     CategoryTreeSerializer,
     CityRefSerializer,
     ImageSerializer,
@@ -28,17 +29,32 @@ from zattar.images import DecoderBusy
 from zattar.pagination import PageNumberPagination
 from zattar.throttling import rate_limit
 
+NOT_THE_SELLER = OpenApiResponse(description="Only the seller can change this ad.")
+HAS_DEALS = OpenApiResponse(description="The ad has Safe Deals: archive it instead.")
+STATUS_CONFLICT = OpenApiResponse(description="The ad's status does not allow this.")
+
+PRICE = {"type": "integer", "minimum": 0, "maximum": 10**12}
+SLUG_FILTER = {**SLUG, "pattern": "^[-a-zA-Z0-9_]*$"}  # empty: the whole country, every category
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", str, description="Words; quoted phrases and -word work."),
-    OpenApiParameter("city", str, description="City slug or id."),
-    OpenApiParameter("category", str, description="Category slug or id (a root includes leaves)."),
-    OpenApiParameter("price_min", int),
-    OpenApiParameter("price_max", int),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"},
+        description="Words; quoted phrases and -word work.",
+    ),
+    OpenApiParameter("city", SLUG_FILTER, description="A city's slug or id."),
+    OpenApiParameter(
+        "category", SLUG_FILTER, description="A category's slug or id (a root: its leaves)."
+    ),
+    OpenApiParameter("price_min", PRICE),
+    OpenApiParameter("price_max", PRICE, description="Not below price_min."),
     OpenApiParameter("condition", str, enum=Listing.Condition.values),
     OpenApiParameter("has_photos", bool),
     OpenApiParameter("ordering", str, enum=list(search.Ordering.ALL)),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description="At most 100."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": search.MAX_PAGE}),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": PageNumberPagination.max_page_size},
+    ),
 ]
 
 
@@ -90,7 +106,12 @@ def _search_page(request: Request) -> int:
 class ListingListCreateView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(parameters=SEARCH_PARAMETERS, responses=SearchPageSerializer, tags=["listings"])
+    @extend_schema(
+        operation_id="listings_list",
+        parameters=SEARCH_PARAMETERS,
+        responses=SearchPageSerializer,
+        tags=["listings"],
+    )
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - SearchForm.PARAMETERS - {"page", "page_size"}
         if unknown:
@@ -153,7 +174,11 @@ class ListingDetailView(APIView):
             services.listing_register_view(listing=listing, viewer_key=_api_viewer(request))
         return Response(ListingSerializer(listing, context={"request": request}).data)
 
-    @extend_schema(request=ListingWriteSerializer, responses=ListingSerializer, tags=["listings"])
+    @extend_schema(
+        request=ListingWriteSerializer,
+        responses={200: ListingSerializer, 403: NOT_THE_SELLER, 409: STATUS_CONFLICT},
+        tags=["listings"],
+    )
     def patch(self, request: Request, pk: int) -> Response:
         _visible_listing(request, pk)  # 404 before 403: strangers learn nothing of archived ads
         serializer = ListingWriteSerializer(data=request.data, partial=True)
@@ -162,7 +187,7 @@ class ListingDetailView(APIView):
         listing = selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
         return Response(ListingSerializer(listing, context={"request": request}).data)
 
-    @extend_schema(responses={204: None}, tags=["listings"])
+    @extend_schema(responses={204: None, 403: NOT_THE_SELLER, 409: HAS_DEALS}, tags=["listings"])
     def delete(self, request: Request, pk: int) -> Response:
         _visible_listing(request, pk)
         services.listing_delete(listing_id=pk, seller=request.user)
@@ -178,7 +203,11 @@ def _api_viewer(request: Request) -> str:
 class MarkSoldView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=ListingSerializer, tags=["listings"])
+    @extend_schema(
+        request=None,
+        responses={200: ListingSerializer, 403: NOT_THE_SELLER, 409: STATUS_CONFLICT},
+        tags=["listings"],
+    )
     def post(self, request: Request, pk: int) -> Response:
         _visible_listing(request, pk)
         services.listing_set_status(listing_id=pk, seller=request.user, status=Listing.Status.SOLD)
@@ -191,7 +220,9 @@ class ImageUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request=ImageUploadSerializer, responses={201: ImageSerializer}, tags=["listings"]
+        request=ImageUploadSerializer,
+        responses={201: ImageSerializer, 403: NOT_THE_SELLER},
+        tags=["listings"],
     )
     @rate_limit("photo_upload")
     def post(self, request: Request, pk: int) -> Response:
@@ -215,7 +246,7 @@ class ImageUploadView(APIView):
 class ImageDeleteView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={204: None}, tags=["listings"])
+    @extend_schema(responses={204: None, 403: NOT_THE_SELLER}, tags=["listings"])
     def delete(self, request: Request, pk: int, image_id: int) -> Response:
         _visible_listing(request, pk)
         services.listing_image_delete(listing_id=pk, seller=request.user, image_id=image_id)
@@ -226,7 +257,9 @@ class ImageReorderView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=ReorderSerializer, responses=ImageSerializer(many=True), tags=["listings"]
+        request=ReorderSerializer,
+        responses={200: ImageSerializer(many=True), 403: NOT_THE_SELLER},
+        tags=["listings"],
     )
     def post(self, request: Request, pk: int) -> Response:
         _visible_listing(request, pk)
