@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.services import user_tokens_revoke
 
 
 def locked_out_attempts():
@@ -76,6 +77,12 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ["wide"], "fields": ["email", "phone", "name", "password1", "password2"]},
         ),
     ]
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Refresh tokens die for good: reactivating the account does not bring them back.
+            user_tokens_revoke(user=obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(is_locked_out=Exists(locked_out_attempts()))

@@ -267,6 +267,7 @@ RATE_LIMITS = {
         "login": {"ip": "30/15m"},
         "token_refresh": {"ip": "600/h"},
         "password_reset": {"ip": "10/h"},
+        "password_change": {"user": "10/h", "ip": "30/h"},
         "ad_create": {"user": "20/h", "ip": "40/h"},
         "photo_upload": {"user": "100/h", "ip": "200/h"},
         "conversation_start": {"user": "30/h", "ip": "60/h"},

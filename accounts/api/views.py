@@ -104,6 +104,7 @@ class PasswordChangeView(APIView):
     @extend_schema(
         request=PasswordChangeSerializer, responses={200: TokenPairSerializer}, tags=["users"]
     )
+    @rate_limit("password_change")
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)

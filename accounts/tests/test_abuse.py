@@ -273,3 +273,28 @@ def test_password_reset_requests_are_limited_per_address():
     assert browser.get(url).status_code == 200
     other = Client(REMOTE_ADDR=OWNER).post(url, {"email": "user@example.kz"})
     assert other.status_code == 302 and len(mail.outbox) == 11
+
+
+def test_guessing_the_old_password_with_a_stolen_token_stops_at_ten_an_hour():
+    UserFactory(email="user@example.kz")
+    api = APIClient(REMOTE_ADDR=ATTACKER)
+    access = api.post(LOGIN, {"login": "user@example.kz", "password": PASSWORD}).json()["access"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    guess = {"new_password": "Fresh-Steppe-Wind-2026"}
+    codes = [
+        api.post("/api/v1/users/me/password", {**guess, "old_password": f"guess-{n}"}).status_code
+        for n in range(10)
+    ]
+    assert codes == [400] * 10
+    right = {**guess, "old_password": PASSWORD}
+    assert_throttled(api.post("/api/v1/users/me/password", right, format="json"))
+    assert User.objects.get(email="user@example.kz").check_password(PASSWORD)
+
+
+def test_password_changes_on_the_site_are_limited_per_user(client):
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("accounts:password_change")
+    form = {"old_password": "wrong", "new_password1": "x", "new_password2": "x"}
+    codes = [client.post(url, form).status_code for _ in range(11)]
+    assert codes == [200] * 10 + [429]

@@ -158,6 +158,26 @@ def test_deactivating_a_user_revokes_the_tokens():
     assert_revoked(tokens)
 
 
+def test_a_user_deactivated_in_the_admin_stays_signed_out_when_reactivated(client):
+    user = UserFactory()
+    tokens = login(user)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = reverse("admin:accounts_user_change", args=[user.pk])
+    form = {
+        "email": user.email,
+        "phone": user.phone,
+        "name": user.name,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+    }
+    assert client.post(change, form).status_code == 302  # is_active unticked
+    user.refresh_from_db()
+    assert not user.is_active
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    assert refresh_status(tokens["refresh"]) == 401
+
+
 def test_the_refresh_token_of_a_deleted_user_is_401_not_500():
     user = UserFactory()
     tokens = login(user)

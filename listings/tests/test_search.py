@@ -147,4 +147,3 @@ def test_cursor_pages_cover_every_ad_once(ordering):
 def test_a_forged_cursor_is_refused():
     with pytest.raises(search.InvalidCursor):
         listing_search(filters=SearchFilters(ordering="new"), cursor="not-a-cursor")
-
