@@ -17,11 +17,16 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 
-def api_for(user) -> APIClient:
-    """An API client signed in as `user`."""
-    api = APIClient()
+def api_for(user, *, address: str = "127.0.0.1") -> APIClient:
+    """An API client signed in as `user`, calling from `address`."""
+    api = APIClient(REMOTE_ADDR=address)
     api.force_authenticate(user)
     return api
+
+
+def rate_limits(settings, **overrides: dict[str, str]) -> None:
+    """Override some of RATE_LIMITS for one test (the `settings` fixture restores them)."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, **overrides}
 
 
 def free_port() -> int:

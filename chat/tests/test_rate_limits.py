@@ -2,28 +2,22 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
 from listings.tests.factories import ListingFactory
+from zattar.testing import api_for, rate_limits
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/chat/conversations"
 
 
-def api_as(user, address: str = "203.0.113.10") -> APIClient:
-    api = APIClient(REMOTE_ADDR=address)
-    api.force_authenticate(user)
-    return api
-
-
-def limits(settings, **overrides) -> None:
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, **overrides}
+def api_as(user, address: str = "203.0.113.10"):
+    return api_for(user, address=address)
 
 
 def test_conversation_starts_are_limited_per_user_on_the_api_and_the_site(client, settings):
-    limits(settings, conversation_start={"user": "2/h"})
+    rate_limits(settings, conversation_start={"user": "2/h"})
     buyer = UserFactory()
     ads = ListingFactory.create_batch(3)
     api = api_as(buyer)
@@ -51,7 +45,7 @@ def test_sixty_one_http_messages_in_ten_minutes_are_one_too_many(people, setting
 
 
 def test_the_composer_form_shares_the_message_limit(client, people, settings):
-    limits(settings, message_send={"user": "2/10m"})
+    rate_limits(settings, message_send={"user": "2/10m"})
     chat = people["conversation"]
     api_as(people["buyer"]).post(f"{BASE}/{chat.pk}/messages", {"body": "Раз"})
     client.force_login(people["buyer"])

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.images import jpeg_with_gps, upload
@@ -10,6 +9,7 @@ from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from listings.tests.test_api import NEW_AD
 from listings.tests.test_views import ad_form
+from zattar.testing import api_for, rate_limits
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +17,8 @@ LISTINGS = "/api/v1/listings"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def api_as(user, address: str = "203.0.113.10") -> APIClient:
-    api = APIClient(REMOTE_ADDR=address)
-    api.force_authenticate(user)
-    return api
-
-
-def limits(settings, **overrides) -> None:
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, **overrides}
+def api_as(user, address: str = "203.0.113.10"):
+    return api_for(user, address=address)
 
 
 def test_fifty_api_ad_creations_stop_at_twenty_an_hour():
@@ -38,7 +32,7 @@ def test_fifty_api_ad_creations_stop_at_twenty_an_hour():
 
 
 def test_ad_creation_is_limited_per_address_across_accounts(settings):
-    limits(settings, ad_create={"user": "20/h", "ip": "3/h"})
+    rate_limits(settings, ad_create={"user": "20/h", "ip": "3/h"})
     first, second = UserFactory(), UserFactory()
     codes = [api_as(first).post(LISTINGS, NEW_AD, format="json").status_code for _ in range(2)]
     codes += [api_as(second).post(LISTINGS, NEW_AD, format="json").status_code for _ in range(2)]
@@ -48,7 +42,7 @@ def test_ad_creation_is_limited_per_address_across_accounts(settings):
 
 
 def test_the_site_and_the_api_share_the_ad_limit(client, settings):
-    limits(settings, ad_create={"user": "2/h"})
+    rate_limits(settings, ad_create={"user": "2/h"})
     seller = UserFactory()
     api_as(seller).post(LISTINGS, NEW_AD, format="json")
     client.force_login(seller)
@@ -63,7 +57,7 @@ def test_the_site_and_the_api_share_the_ad_limit(client, settings):
 
 
 def test_api_photo_uploads_are_limited_per_user(settings):
-    limits(settings, photo_upload={"user": "2/h"})
+    rate_limits(settings, photo_upload={"user": "2/h"})
     listing = ListingFactory()
     api = api_as(listing.seller)
     url = f"{LISTINGS}/{listing.pk}/images"
@@ -77,7 +71,7 @@ def test_api_photo_uploads_are_limited_per_user(settings):
 
 
 def test_photo_uploads_on_the_edit_page_share_the_limit(client, settings):
-    limits(settings, photo_upload={"user": "2/h"})
+    rate_limits(settings, photo_upload={"user": "2/h"})
     listing = ListingFactory()
     client.force_login(listing.seller)
     add = reverse("listings:photo_add", args=[listing.pk])
@@ -93,7 +87,7 @@ def test_photo_uploads_on_the_edit_page_share_the_limit(client, settings):
 
 
 def test_htmx_photo_upload_over_the_limit_shows_the_message_in_the_photos_block(client, settings):
-    limits(settings, photo_upload={"user": "1/h"})
+    rate_limits(settings, photo_upload={"user": "1/h"})
     listing = ListingFactory()
     client.force_login(listing.seller)
     add = reverse("listings:photo_add", args=[listing.pk])
