@@ -1,6 +1,8 @@
+from functools import partial
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -73,6 +75,33 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    # Signing out everywhere. Tokens and sessions carry a hash of the password, so a new password
+    # (by any path: API, site, reset link, admin) or a deactivation already refuses every later
+    # request; open sockets were authenticated once, at connect, and are closed here, after
+    # commit. The one place every path goes through is saving the row.
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        user = super().from_db(db, field_names, values, **kwargs)
+        user._credentials = user._current_credentials()
+        return user
+
+    def _current_credentials(self) -> tuple | None:
+        loaded = self.__dict__
+        if "password" not in loaded or "is_active" not in loaded:
+            return None  # deferred: not compared
+        return (loaded["password"], loaded["is_active"])
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        before, now = getattr(self, "_credentials", None), self._current_credentials()
+        self._credentials = now
+        could_sign_in = before is not None and before[1]  # its sockets may be open
+        if could_sign_in and now is not None and (now[0] != before[0] or not now[1]):
+            from chat.events import announce_signed_out
+
+            transaction.on_commit(partial(announce_signed_out, self.pk))
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", args=[self.pk])

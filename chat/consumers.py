@@ -51,6 +51,7 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
     the thread that uses the connection, or through zattar.asyncdb."""
 
     group: str | None = None  # set once the socket is subscribed: it is live
+    sessions: str | None = None  # the person's sessions group, to hear of being signed out
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -72,9 +73,13 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def subscribe(self, group: str) -> bool:
-        """Join the group, or (Redis away) tell the client to come back later and close."""
+        """Join the group and the person's sessions group, or (Redis away) tell the client to
+        come back later and close."""
+        sessions = events.sessions_group(self.scope["user"].pk)
         try:
             await self.channel_layer.group_add(group, self.channel_name)
+            await self.channel_layer.group_add(sessions, self.channel_name)
+            self.sessions = sessions
         except LAYER_ERRORS:
             await self.accept()
             await self.send_json(unavailable_event())
@@ -92,9 +97,15 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
         await self.refuse(CLOSE_UNAUTHENTICATED, "not_authenticated", _("Sign in to chat."))
 
     async def disconnect(self, code) -> None:
-        if self.group:
-            with suppress(*LAYER_ERRORS):  # Redis is away: its subscriptions went with it
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.sessions):
+            if group:
+                with suppress(*LAYER_ERRORS):  # Redis is away: its subscriptions went with it
+                    await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def session_ended(self, event: dict) -> None:
+        """Signed out everywhere (a new password, a deactivated account): final."""
+        await self.error("signed_out", _("You were signed out. Sign in again to chat."))
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": str(detail)})

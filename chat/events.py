@@ -24,6 +24,11 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def sessions_group(user_id: int) -> str:
+    """Every socket a person has open, chat and badge alike: told when they are signed out."""
+    return f"sessions.{user_id}"
+
+
 def message_payload(message: Message) -> dict:
     return {
         "id": message.pk,
@@ -151,6 +156,11 @@ def announce_message(message: Message) -> None:
         events.append((user_group(message.sender_id), activity))
     listener = undelivered_listener.get()
     _send(*events, on_failure=partial(listener, message) if listener else None)
+
+
+def announce_signed_out(user_id: int) -> None:
+    """The password changed or the account was deactivated: every open socket closes."""
+    _send((sessions_group(user_id), {"type": "session.ended"}))
 
 
 def announce_read(conversation_id: int, reader_id: int, up_to: int) -> None:
