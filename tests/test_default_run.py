@@ -92,6 +92,24 @@ def test_the_demo_sign_in_is_printed_and_no_moderator_exists(default_site):
     assert "zattar-demo-2026" not in log
 
 
+def test_a_second_run_that_fails_leaves_the_first_runs_database_alone(default_site):
+    base, folder, process, _ = default_site
+    port = base.rsplit(":", 1)[1]  # taken: the second start's server cannot listen
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(EMBEDDED_POSTGRES_DIR=str(folder / "postgres"), MEDIA_ROOT=str(folder / "media"))
+    second = subprocess.run(
+        [sys.executable, "-m", "zattar.start", "--port", port],
+        cwd=settings.BASE_DIR,
+        env={k: v for k, v in env.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}},
+        capture_output=True,
+        timeout=180,
+    )
+    assert second.returncode != 0
+    assert process.poll() is None
+    with urllib.request.urlopen(base + "/readyz", timeout=5) as response:
+        assert json.loads(response.read())["checks"]["database"] == "ok"
+
+
 def test_stopping_the_run_stops_the_embedded_database(default_site):
     _, folder, process, _ = default_site
     assert (folder / "postgres" / "postmaster.pid").exists()

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 DATABASE = "zattar"
+started_here = False  # this process started the server (so the start that ends stops it)
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
 
@@ -40,11 +41,13 @@ def _running(folder: Path):
 def database_settings() -> dict:
     """Django's settings for the `zattar` database on the embedded server, started (initialised
     on first use) and the database created when needed. Fails loudly when it cannot start."""
+    global started_here
     folder = data_dir()
     info = _running(folder)
     if info is None:
         import psycopg
 
+        started_here = True
         folder.parent.mkdir(parents=True, exist_ok=True)
         server = _embedded().get_server(folder, cleanup_mode=None)  # stop() ends it
         info = server.get_postmaster_info()

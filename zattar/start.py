@@ -10,8 +10,8 @@ with its error and a non-zero exit:
 3. demo data: in development (DEBUG on), or with DEMO_DATA=true on a staging box; never else;
 4. the processes: the ASGI server (HTTP and WebSocket) and the background worker, watched
    together: when one stops, the others are stopped and the start exits with its code. Ctrl+C
-   or SIGTERM stops them all. The embedded development database, if this start used it, is
-   stopped last.
+   or SIGTERM stops them all. The embedded development database, if this start started it, is
+   stopped last (whenever the start ends, during the preparation too).
 
 `--only prepare` runs steps 1-3 (a release step), `--only web` / `--only worker` run one process
 without the preparation (one container per process).
@@ -119,13 +119,12 @@ def supervise(processes: dict[str, subprocess.Popen]) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
-    import django
-
-    django.setup()  # settings refuse unsafe production values here, loudly
-    from django.conf import settings
-
-    embedded = settings.DEBUG and not os.environ.get("DATABASE_URL")
+    # SIGTERM (docker stop, systemd, timeout) while preparing: unwind, so `finally` runs.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
+        import django
+
+        django.setup()  # settings refuse unsafe production values here, loudly
         if args.only in (None, "prepare"):
             prepare()
         if args.only == "prepare":
@@ -139,10 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         return supervise(processes)
     finally:
-        if embedded:
+        devdb = sys.modules.get("zattar.devdb")
+        if devdb is not None and devdb.started_here:  # not a server another run started
             from django.db import connections
-
-            from zattar import devdb
 
             connections.close_all()
             devdb.stop()
