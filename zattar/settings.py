@@ -238,7 +238,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "accounts.lockout.LoginLimitHandler"
-AXES_CLIENT_IP_CALLABLE = "zattar.throttling.client_ip"
+AXES_CLIENT_IP_CALLABLE = "zattar.throttling.client_network"
 AXES_USERNAME_FORM_FIELD = "username"  # what the login form and authenticate() call it
 AXES_USERNAME_CALLABLE = "accounts.lockout.account_key"
 # The lock ends a cool-off after the failure that set it; knocking meanwhile does not extend it.
@@ -251,7 +251,7 @@ AXES_VERBOSE = False
 
 # Proxies in front of the site that append the client's address to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR; 1: one nginx; 2: a CDN and nginx). The address limits below and
-# the login lock are keyed by the address this finds (zattar.throttling.client_ip).
+# the login lock are keyed by the address this finds (zattar.throttling.client_network).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Requests per client address ("ip"; an IPv6 /64 counts as one) and per signed-in user, in fixed
 # windows: "10/h", "30/15m", "off". Every POST counts, accepted or not, except "login", which

@@ -80,23 +80,30 @@ def _valid_ip(text: str) -> str | None:
         return None
 
 
-def address_key(request: HttpRequest) -> str | None:
-    """What a per-address limit counts: the address, or for IPv6 its /64 (one subscriber's
-    network, where a client can take a fresh address for every request)."""
+UNKNOWN_ADDRESS = "0.0.0.0"  # no usable client address: all such requests share one count
+
+
+def client_network(request: HttpRequest) -> str:
+    """The address a limit or the login lock counts: the client's IPv4 address (an IPv4-mapped
+    IPv6 one included), or the first address of its IPv6 /64 (one subscriber's network, where
+    a client can take a fresh address for every request). Without a usable address (a proxy
+    misconfigured, a Unix socket) one shared value: the limits stay on. django-axes keys the
+    login lock by this."""
     address = client_ip(request)
     if address is None:
-        return None
+        log.warning("no client address in REMOTE_ADDR/X-Forwarded-For: counted as unknown")
+        return UNKNOWN_ADDRESS
     parsed = ipaddress.ip_address(address)
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped:
             return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address)
     return address
 
 
 def _subject(request: HttpRequest | Request, who: str) -> str | None:
     if who == "ip":
-        return address_key(request)
+        return client_network(request)
     if who == "user":
         user = getattr(request, "user", None)
         return str(user.pk) if user is not None and user.is_authenticated else None

@@ -298,3 +298,23 @@ def test_password_changes_on_the_site_are_limited_per_user(client):
     form = {"old_password": "wrong", "new_password1": "x", "new_password2": "x"}
     codes = [client.post(url, form).status_code for _ in range(11)]
     assert codes == [200] * 10 + [429]
+
+
+def test_rotating_addresses_within_one_ipv6_64_still_locks_the_account():
+    UserFactory(email="user@example.kz")
+    codes = [
+        APIClient(REMOTE_ADDR=f"2001:db8:1:2::{n:x}")
+        .post(LOGIN, {"login": "user@example.kz", "password": "guess"}, format="json")
+        .status_code
+        for n in range(1, 8)
+    ]
+    assert codes == [401] * 4 + [429] * 3  # the fifth failure locks the account for that /64
+    owner = APIClient(REMOTE_ADDR="2001:db8:9:9::1")
+    assert owner.post(LOGIN, {"login": "user@example.kz", "password": PASSWORD}).status_code == 200
+
+
+def test_requests_without_a_client_address_share_one_count_rather_than_none(settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "register": {"ip": "1/h"}}
+    first = APIClient(REMOTE_ADDR="").post(REGISTER, new_user(1), format="json")
+    assert first.status_code == 201
+    assert_throttled(APIClient(REMOTE_ADDR="").post(REGISTER, new_user(2), format="json"))
