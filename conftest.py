@@ -90,3 +90,16 @@ def _reference_data(request):
         for label, module, function in REFERENCE_DATA:
             if not apps.get_model(label).objects.exists():
                 getattr(importlib.import_module(module), function)(apps, None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """`make test` where no PostgreSQL answers runs on the embedded one: stop it if this run
+    started it (a server a developer's `make run` started is left alone)."""
+    import sys
+
+    devdb = sys.modules.get("zattar.devdb")
+    if devdb is not None and devdb.started_here:
+        from django.db import connections
+
+        connections.close_all()
+        devdb.stop()

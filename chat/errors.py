@@ -20,7 +20,7 @@ class InvalidMessage(DomainError):
 
 class FloodLimited(DomainError):
     status_code = 429
-    code = "rate_limited"
+    code = "throttled"  # the same 429 as every rate limit (zattar.throttling)
 
 
 class MessageNotSaved(DomainError):

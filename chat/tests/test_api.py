@@ -90,8 +90,12 @@ def test_bad_bodies_and_flood_over_http(people, settings):
     assert api.post(f"{BASE}/{chat.pk}/messages", {"body": "   "}).status_code == 400
     assert api.post(f"{BASE}/{chat.pk}/messages", {"body": "я" * 2001}).status_code == 400
     settings.CHAT_FLOOD_LIMIT = 3  # counted from saved messages: none now
-    codes = [api.post(f"{BASE}/{chat.pk}/messages", {"body": "ещё"}).status_code for _ in range(4)]
-    assert codes == [201, 201, 201, 429]
+    answers = [api.post(f"{BASE}/{chat.pk}/messages", {"body": "ещё"}) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [201, 201, 201, 429]
+    flooded = answers[-1]  # the one 429 of every limit: code, detail, retry_after, Retry-After
+    assert set(flooded.json()) == {"detail", "code", "retry_after"}
+    assert flooded.json()["code"] == "throttled"
+    assert flooded["Retry-After"] == str(flooded.json()["retry_after"])
     assert Message.objects.count() == 3
 
 
