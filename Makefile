@@ -49,7 +49,7 @@ test: install
 # Benchmarks run as production does: DEBUG off, hashed static files, PostgreSQL and Redis.
 BENCH_ENV = DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789} \
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend EMAIL_ALLOW_UNSENT=true \
-	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false DB_CONN_MAX_AGE=60 \
+	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false \
 	DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zattar_bench}" \
 	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/2}"
 

@@ -142,7 +142,6 @@ def start_daphne(port: int, name: str):
     return daphne_process(
         port,
         log=(RESULTS / f"chat-daphne-{name}.log").open("w"),  # the latest run's
-        DB_CONN_MAX_AGE="60",
         CHAT_FLOOD_LIMIT="1000000",  # flood control is policy; this measures capacity
         CHANNEL_LAYER_PREFIX="zattar-chatbench",
         LOG_LEVEL="WARNING",

@@ -118,8 +118,23 @@ else:
     raise ImproperlyConfigured("DEBUG is off: set DATABASE_URL (postgres://user:pass@host/db).")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Zattar runs on PostgreSQL only: DATABASE_URL=postgres://...")
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Connections come from a bounded pool in each process (psycopg's pool through Django): a
+# request borrows one and returns it when it ends. Processes x DB_POOL_MAX_SIZE (plus the
+# workers' and the chat's few) must stay under PostgreSQL's max_connections; a request that
+# finds the pool empty waits up to DB_POOL_TIMEOUT seconds, then fails cleanly (503), instead
+# of PostgreSQL refusing clients ("too many clients already") for everyone.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=4)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "max_idle": 300,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+else:  # DB_POOL_MAX_SIZE=0: one persistent connection per thread (the old way)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
