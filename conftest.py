@@ -6,6 +6,20 @@ from urllib.parse import urlsplit
 import pytest
 
 
+# Each async test runs on its own event loop, whose executor threads end with it: a pooled
+# connection such a thread borrowed would never be returned, and four tests would drain the
+# pool. The suite uses one connection per thread, closed by Django as production does without
+# the pool; the pool itself is exercised by the processes the topology test and the benchmarks
+# start (the production start, DB_POOL_MAX_SIZE default).
+def _without_pool() -> None:
+    from django.conf import settings
+
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+
+
+_without_pool()
+
+
 def _unreachable_services() -> list[str]:
     from django.conf import settings
 
