@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "channels",
+    "procrastinate.contrib.django",
     "accounts",
     "listings",
     "chat",
@@ -181,6 +182,23 @@ SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
 SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
 SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
+
+# --- Background jobs ----------------------------------------------------------------------------
+
+# procrastinate, on the same PostgreSQL: jobs are rows written through Django's connection, so
+# a job deferred inside a transaction commits or rolls back with it. Workers
+# (`manage.py procrastinate worker`, started by zattar.start) may run anywhere, any number.
+PROCRASTINATE_IMPORT_PATHS = ["zattar.tasks"]  # apps' own tasks.py are found by themselves
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)  # jobs at once per worker
+# A worker beats every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_AFTER_SECONDS is taken
+# for dead, and the retry_stalled_jobs job (every minute) puts its jobs back in the queue.
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALLED_AFTER_SECONDS = env.float("JOB_STALLED_AFTER_SECONDS", default=60.0)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOB_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOB_STALLED_AFTER_SECONDS,
+    "shutdown_graceful_timeout": 30.0,
+}
 
 # --- Files --------------------------------------------------------------------------------------
 

@@ -67,6 +67,8 @@ def prepare() -> None:
 
 
 def commands(args: argparse.Namespace, roles: tuple[str, ...]) -> dict[str, list[str]]:
+    from django.conf import settings
+
     bin_dir = Path(sys.executable).parent
     manage = str(Path(__file__).resolve().parent.parent / "manage.py")
     every = {
@@ -77,7 +79,10 @@ def commands(args: argparse.Namespace, roles: tuple[str, ...]) -> dict[str, list
             "--no-server-name",
             "zattar.asgi:application",
         ],
-        "worker": [sys.executable, manage, "process_deal_timeouts", "--loop"],
+        "worker": [
+            sys.executable, manage, "procrastinate", "worker",
+            "--concurrency", str(settings.WORKER_CONCURRENCY),
+        ],
     }  # fmt: skip
     return {role: every[role] for role in roles}
 
