@@ -7,6 +7,7 @@ DATABASE_URL, no ALLOWED_HOSTS, mail that would never leave the machine). `.env.
 every variable.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -182,6 +183,12 @@ SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
 SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
 SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
+
+# --- Serving ------------------------------------------------------------------------------------
+
+# Processes per web server (gunicorn's sync workers in the split layout, zattar.start). Each is
+# stateless: sessions in the database, cache and channel layer in Redis, media in storage.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1)
 
 # --- Background jobs ----------------------------------------------------------------------------
 
