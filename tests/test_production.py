@@ -124,7 +124,7 @@ def site(tmp_path_factory, django_db_blocker):
                 str(port),
                 "--socket-port",
                 str(free_port()),
-            ],  # fmt: skip
+            ],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=out,
