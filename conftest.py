@@ -166,3 +166,23 @@ def truncate_jobs() -> None:
             "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers "
             "RESTART IDENTITY CASCADE"
         )
+
+
+# Media on a real S3 API: one moto server for the session (started on first use), a fresh
+# bucket per test.
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    from zattar.testing import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, settings):
+    """The media storage on a new bucket of the session's S3 server (zattar.testing.S3Bucket)."""
+    from zattar.testing import S3Bucket
+
+    bucket = S3Bucket(s3_endpoint, settings)
+    yield bucket
+    bucket.remove()

@@ -215,22 +215,35 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Media (ad photos, avatars) go to an S3 API when AWS_STORAGE_BUCKET_NAME is set (zattar.storage).
+# AWS_QUERYSTRING_AUTH off: pages link the public bucket URL (or AWS_S3_CUSTOM_DOMAIN, a CDN in
+# front of it); on: a private bucket and signed URLs valid AWS_QUERYSTRING_EXPIRE seconds. Calls
+# give up after AWS_S3_CONNECT_TIMEOUT/AWS_S3_READ_TIMEOUT seconds, AWS_S3_MAX_ATTEMPTS times in
+# all: an upload to a storage that is down fails in seconds with a clear message.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
+MEDIA_ORIGINS: list[str] = []  # other than this site: allowed in the CSP's img-src
 if AWS_STORAGE_BUCKET_NAME:
-    media_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
-            "file_overwrite": False,
-            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
-            "default_acl": None,
-        },
+    from zattar.storage import s3_media_origins, s3_storage
+
+    media_location = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
     }
+    MEDIA_ORIGINS = s3_media_origins(**media_location)
+    media_storage = s3_storage(
+        **media_location,
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+        querystring_auth=AWS_QUERYSTRING_AUTH,
+        querystring_expire=env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+        connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=2.0),
+        read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10.0),
+        max_attempts=env.int("AWS_S3_MAX_ATTEMPTS", default=2),
+    )
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
@@ -425,7 +438,11 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "blob:", *env.list("CSP_IMG_HOSTS", default=[])],
+    "img-src": [
+        *(CSP.SELF, "data:", "blob:"),
+        *MEDIA_ORIGINS,
+        *env.list("CSP_IMG_HOSTS", default=[]),
+    ],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
