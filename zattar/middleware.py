@@ -30,3 +30,52 @@ class PermissionsPolicy:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class DatabaseBusy:
+    """A request that waited DB_POOL_TIMEOUT for a database connection and got none (every
+    connection of this process's pool busy) is answered 503 with Retry-After: JSON under /api/,
+    a static page elsewhere (rendering the site's pages would need the database again). Nothing
+    was written: the request never had a connection."""
+
+    sync_capable, async_capable = True, False
+    RETRY_AFTER = 5
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.db import OperationalError
+        from psycopg_pool import PoolTimeout
+
+        if not (isinstance(exception, OperationalError) and _caused_by(exception, PoolTimeout)):
+            return None
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            response = JsonResponse(
+                {
+                    "detail": _("The server is busy; try again in a few seconds."),
+                    "code": "server_busy",
+                    "retry_after": self.RETRY_AFTER,
+                },
+                status=503,
+            )
+        else:
+            from django.template.loader import render_to_string
+
+            response = HttpResponse(render_to_string("errors/503.html"), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER)
+        return response
+
+
+def _caused_by(error: BaseException, kind: type) -> bool:
+    while error is not None:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "zattar.middleware.DatabaseBusy",  # last: it sees the view's exceptions first
 ]
 
 ROOT_URLCONF = "zattar.urls"
