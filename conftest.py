@@ -134,13 +134,19 @@ def run_jobs(db):
     from django.db import connection
     from procrastinate.contrib.django import app
 
+    # Only this test's jobs: transactional tests elsewhere may have committed some.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
+        (before,) = cursor.fetchone()
+
     def run() -> list[str]:
         done = []
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT id, task_name, args FROM procrastinate_jobs WHERE status = 'todo' "
-                    "ORDER BY id LIMIT 1"
+                    "AND id > %s ORDER BY id LIMIT 1",
+                    [before],
                 )
                 row = cursor.fetchone()
             if row is None:
