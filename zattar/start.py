@@ -138,7 +138,7 @@ def supervise(processes: dict[str, subprocess.Popen]) -> int:
         for p in processes.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 35  # procrastinate lets jobs finish for 30 s
         for p in processes.values():
             try:
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
