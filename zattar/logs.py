@@ -142,7 +142,7 @@ class RequestLog:
         from django.conf import settings
 
         self.get_response = get_response
-        self.trust_header = settings.TRUST_REQUEST_ID_HEADER
+        self.settings = settings
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
@@ -176,7 +176,8 @@ class RequestLog:
 
     def _start(self, request) -> tuple[float, dict, QueryCounter]:
         started = time.perf_counter()
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "") if self.trust_header else ""
+        trusted = self.settings.TRUST_REQUEST_ID_HEADER
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "") if trusted else ""
         request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
         request.request_id = request_id
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -479,6 +479,9 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    ignore_logger("zattar.request")  # a 500's line: the exception is reported once, by Django's
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
