@@ -17,10 +17,10 @@ A job's line (`job_logged`, logger `zattar.jobs`, event `job`): task, job_id, st
 """
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -106,7 +106,8 @@ def logging_config(*, json: bool, level: str) -> dict:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex digits, like nginx's $request_id (os.urandom: a third of uuid4's cost)."""
+    return os.urandom(16).hex()
 
 
 def request_id_of(request) -> str:
