@@ -118,3 +118,72 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
         connections.close_all()
         devdb.stop()
+
+
+# --- Background jobs (procrastinate) --------------------------------------------------------
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the jobs deferred so far, as a worker would, on the test's own connection: the
+    rows a test writes are inside its transaction, where no worker process can see them.
+    Each job's task runs with the job's arguments and the row is marked succeeded; a task
+    that raises leaves it to do. Returns the names of the tasks run. (The worker itself, in a
+    process of its own, is exercised by deals/tests/test_jobs.py.)"""
+    import json
+
+    from django.db import connection
+    from procrastinate.contrib.django import app
+
+    def run() -> list[str]:
+        done = []
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, task_name, args FROM procrastinate_jobs WHERE status = 'todo' "
+                    "ORDER BY id LIMIT 1"
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return done
+            job_id, name, args = row
+            app.tasks[name].func(**(json.loads(args) if isinstance(args, str) else args))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", [job_id]
+                )
+            done.append(name)
+
+    return run
+
+
+def truncate_jobs() -> None:
+    """Transactional tests end with a flush that leaves procrastinate's tables (Django does not
+    manage them): a worker started later must not find another test's jobs."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers "
+            "RESTART IDENTITY CASCADE"
+        )
+
+
+# Media on a real S3 API: one moto server for the session (started on first use), a fresh
+# bucket per test.
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    from zattar.testing import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, settings):
+    """The media storage on a new bucket of the session's S3 server (zattar.testing.S3Bucket)."""
+    from zattar.testing import S3Bucket
+
+    bucket = S3Bucket(s3_endpoint, settings)
+    yield bucket
+    bucket.remove()

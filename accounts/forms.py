@@ -1,13 +1,16 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.phones import normalize_kz_phone
 from accounts.services import AVATAR_LIMITS
 from listings.models import City
+from zattar import tasks
 from zattar.images import open_upload
 
 EMAIL_TAKEN = _("A user with this email already exists.")
@@ -108,3 +111,29 @@ class ProfileForm(forms.Form):
 
     def clean_avatar(self):
         return clean_avatar_upload(self.cleaned_data.get("avatar"))
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, whose email is a job: the request never waits for SMTP, and a mail
+    server that is down delays the link (retried with back-off) instead of losing it."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        html = None
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+        tasks.send_email.defer(
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            to=[to_email],
+            html_body=html,
+            from_email=from_email,
+        )

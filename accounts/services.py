@@ -1,15 +1,21 @@
 """Every write to accounts."""
 
+import logging
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts.errors import AvatarStorageUnavailable
 from accounts.models import User
 from listings.models import City
 from zattar.images import ImageLimits, open_upload, reencode
+from zattar.storage import STORAGE_FAILURES, delete_quietly
+
+logger = logging.getLogger(__name__)
 
 AVATAR_LIMITS = ImageLimits(max_bytes=settings.AVATAR_MAX_UPLOAD_BYTES, max_pixels=40_000_000)
 
@@ -70,16 +76,23 @@ def profile_update(
         user.city = city
         fields.append("city")
     old_avatar = user.avatar.name if (avatar is not None or clear_avatar) else None
-    if avatar is not None:
-        content = _avatar_file(avatar)
-        user.avatar.save(content.name, content, save=False)
-        fields.append("avatar")
-    elif clear_avatar:
+    if clear_avatar and avatar is None:
         user.avatar = ""
         fields.append("avatar")
     if fields:
         user.save(update_fields=fields)
+    if avatar is not None:  # the file last: after it only the commit remains
+        content = _avatar_file(avatar)
+        try:
+            user.avatar.save(content.name, content, save=False)
+        except STORAGE_FAILURES as error:
+            logger.warning("avatar of user %s not stored: %r", user.pk, error)
+            raise AvatarStorageUnavailable() from error
+        try:
+            user.save(update_fields=["avatar"])
+        except BaseException:
+            delete_quietly([(user.avatar.storage, user.avatar.name)])
+            raise
     if old_avatar and old_avatar != user.avatar.name:
-        storage = user.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old_avatar))
+        transaction.on_commit(partial(delete_quietly, [(user.avatar.storage, old_avatar)]))
     return user

@@ -3,7 +3,7 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetForm
 from zattar.throttling import rate_limit
 
 app_name = "accounts"
@@ -59,6 +59,7 @@ urlpatterns = [
         "password/reset/",
         rate_limit("password_reset")(
             auth_views.PasswordResetView.as_view(
+                form_class=PasswordResetForm,
                 success_url=reverse_lazy("accounts:password_reset_done"),
                 email_template_name="registration/password_reset_email.txt",
                 subject_template_name="registration/password_reset_subject.txt",

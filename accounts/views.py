@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
+from accounts.errors import AvatarStorageUnavailable
 from accounts.forms import ProfileForm, RegisterForm
 from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
@@ -71,6 +72,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:  # decoding the avatar found the server busy
             form.add_error("avatar", error)
+        except AvatarStorageUnavailable as error:  # nothing saved: the form comes back as sent
+            form.add_error("avatar", error.detail)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile_edit")

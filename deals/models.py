@@ -85,6 +85,9 @@ class DealEvent(models.Model):
     role = models.CharField(_("as"), max_length=10)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # What the deal_changed_notify job has done for this event: a replay skips what is marked.
+    chat_noted_at = models.DateTimeField(_("told in chat"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deal event")
@@ -103,11 +106,19 @@ class EscrowEntry(models.Model):
         RELEASE = "RELEASE", _("Released to the seller")
         REFUND = "REFUND", _("Refunded to the buyer")
 
+    class State(models.TextChoices):
+        PENDING = "PENDING", _("Sent to the payment provider")
+        DONE = "DONE", _("Confirmed by the payment provider")
+
     deal = models.ForeignKey(SafeDeal, on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("entry"), max_length=8, choices=Kind.choices)
     amount = models.PositiveBigIntegerField(_("amount, ₸"))
+    # The transition writes the entry PENDING; the escrow_settle job asks the payment provider
+    # (the entry's idempotency key makes a replay a no-op there) and marks it DONE.
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     reference = models.CharField(_("payment reference"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    settled_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("escrow entry")
@@ -119,6 +130,11 @@ class EscrowEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ₸"
+
+    @property
+    def idempotency_key(self) -> str:
+        """What the payment provider dedupes on: one entry, one movement of money."""
+        return f"zattar-escrow-{self.pk}"
 
 
 class Review(models.Model):

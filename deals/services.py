@@ -1,7 +1,6 @@
 """Every write to Safe Deals goes through here, and every move through deal_transition."""
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from deals import notifications, selectors
+from deals import selectors, tasks
 from deals.errors import (
     AdAlreadyInDeal,
     CannotStartDeal,
@@ -68,19 +67,13 @@ def deal_start(
             )
     except IntegrityError:
         raise AdAlreadyInDeal(_("Someone is already buying this item with Safe Deal.")) from None
-    EscrowEntry.objects.create(
-        deal=deal,
-        kind=EscrowEntry.Kind.HOLD,
-        amount=deal.amount,
-        reference=gateway().hold(deal),
-        created_at=now,
-    )
+    _escrow_record(deal, EscrowEntry.Kind.HOLD, now)
     event = DealEvent.objects.create(
         deal=deal, source="", target=Status.PENDING, actor=buyer, role=Role.BUYER, created_at=now
     )
     listing.status = Listing.Status.RESERVED
     listing.save(update_fields=["status", "updated_at"])
-    transaction.on_commit(partial(notifications.deal_changed, deal.pk, event.pk))
+    tasks.deal_changed_notify.defer(event_id=event.pk)
     return deal
 
 
@@ -176,7 +169,7 @@ def deal_transition(
     )
     deal.status = target
     deal.save(update_fields=fields)
-    transaction.on_commit(partial(notifications.deal_changed, deal.pk, event.pk))
+    tasks.deal_changed_notify.defer(event_id=event.pk)
     return deal
 
 
@@ -184,16 +177,43 @@ def _settle(deal: SafeDeal, target: Status, now: datetime) -> None:
     """The escrow money goes to the seller or back to the buyer, and the ad follows."""
     listing = Listing.objects.select_for_update().get(pk=deal.listing_id)
     if target == Status.COMPLETED:
-        kind, reference = EscrowEntry.Kind.RELEASE, gateway().release(deal)
+        _escrow_record(deal, EscrowEntry.Kind.RELEASE, now)
         listing.status = Listing.Status.SOLD
     else:
-        kind, reference = EscrowEntry.Kind.REFUND, gateway().refund(deal)
+        _escrow_record(deal, EscrowEntry.Kind.REFUND, now)
         if listing.status == Listing.Status.RESERVED:
             listing.status = Listing.Status.ACTIVE
-    EscrowEntry.objects.create(
-        deal=deal, kind=kind, amount=deal.amount, reference=reference, created_at=now
-    )
     listing.save(update_fields=["status", "updated_at"])
+
+
+def _escrow_record(deal: SafeDeal, kind: EscrowEntry.Kind, now: datetime) -> EscrowEntry:
+    """The ledger says what must happen (PENDING), in the transition's transaction; the job
+    deferred in the same transaction asks the payment provider after commit. A rolled-back
+    transition leaves neither. Jobs of one deal run one at a time, in order (the lock)."""
+    entry = EscrowEntry.objects.create(deal=deal, kind=kind, amount=deal.amount, created_at=now)
+    tasks.escrow_settle.configure(lock=f"deal-{deal.pk}").defer(entry_id=entry.pk)
+    return entry
+
+
+def escrow_entry_settle(*, entry_id: int, now: datetime | None = None) -> EscrowEntry:
+    """Perform a PENDING ledger entry at the payment provider and mark it DONE. Called by the
+    escrow_settle job, outside any transaction: the provider is not asked while rows are
+    locked. Idempotent: a DONE entry is left alone, and a replay after a crash between the
+    provider's answer and the mark asks again with the same key, which moves no more money."""
+    entry = EscrowEntry.objects.select_related("deal").get(pk=entry_id)
+    if entry.state == EscrowEntry.State.DONE:
+        return entry
+    call = {
+        EscrowEntry.Kind.HOLD: gateway().hold,
+        EscrowEntry.Kind.RELEASE: gateway().release,
+        EscrowEntry.Kind.REFUND: gateway().refund,
+    }[EscrowEntry.Kind(entry.kind)]
+    reference = call(entry.deal, idempotency_key=entry.idempotency_key)
+    EscrowEntry.objects.filter(pk=entry.pk, state=EscrowEntry.State.PENDING).update(
+        state=EscrowEntry.State.DONE, reference=reference[:64], settled_at=now or timezone.now()
+    )
+    entry.refresh_from_db()
+    return entry
 
 
 TIMEOUTS = (

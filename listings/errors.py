@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from zattar.errors import Conflict, DomainError, Forbidden, NotFound
+from zattar.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable
 
 
 class ListingNotFound(NotFound):
@@ -27,3 +27,16 @@ class StatusChangeNotAllowed(Conflict):
 
 class ListingHasDeals(Conflict):
     code = "listing_has_deals"
+
+
+class PhotoStorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The photos could not be saved: the photo storage is not answering. Nothing was "
+                "changed; try again in a few minutes."
+            ),
+            retry_after=60,
+        )

@@ -3,6 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,11 +18,13 @@ from listings.errors import (
     ListingHasDeals,
     ListingNotFound,
     NotTheSeller,
+    PhotoStorageUnavailable,
     StatusChangeNotAllowed,
     TooManyPhotos,
 )
 from listings.models import Category, City, Favorite, Listing, ListingImage
 from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
+from zattar.storage import STORAGE_FAILURES, delete_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +63,16 @@ def _locked_own_listing(*, listing_id: int, seller) -> Listing:
     return listing
 
 
-def _store_photos(listing: Listing, photos: list[ProcessedPhoto], first_position: int) -> None:
-    """Write the files and their rows; if any of it fails, the files written so far go too."""
-    saved = []
+def _store_photos(
+    listing: Listing, photos: list[ProcessedPhoto], first_position: int
+) -> list[ListingImage]:
+    """Write the files, then their rows; if any of it fails, the files written so far go too
+    (as far as the storage lets us), and the caller's transaction rolls back every row.
+
+    Each service calls this last, so that after the files are written only the commit remains:
+    a failed commit (or a process killed right before it) is the one way to leave files that
+    no row names behind."""
+    saved, images = [], []
     try:
         for offset, photo in enumerate(photos):
             image = ListingImage(
@@ -76,10 +86,15 @@ def _store_photos(listing: Listing, photos: list[ProcessedPhoto], first_position
             image.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
             saved.append(image.thumbnail)
             image.save()
-    except Exception:
-        for stored in saved:
-            stored.storage.delete(stored.name)
+            images.append(image)
+    except STORAGE_FAILURES as error:
+        logger.warning("photos of listing %s not stored: %r", listing.pk, error)
+        delete_quietly((stored.storage, stored.name) for stored in saved)
+        raise PhotoStorageUnavailable() from error
+    except BaseException:
+        delete_quietly((stored.storage, stored.name) for stored in saved)
         raise
+    return images
 
 
 @transaction.atomic
@@ -117,11 +132,16 @@ EDITABLE = ("title", "description", "price", "negotiable", "condition", "city", 
 
 
 @transaction.atomic
-def listing_update(*, listing_id: int, seller, **changes) -> Listing:
+def listing_update(
+    *, listing_id: int, seller, photos: list[ProcessedPhoto] = (), **changes
+) -> Listing:
+    """Change the ad's text and add `photos` after its own, all or nothing."""
     listing = _locked_own_listing(listing_id=listing_id, seller=seller)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    if listing.image_count + len(photos) > MAX_PHOTOS:
+        raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
     if (
         listing.status == Listing.Status.RESERVED
         and "price" in changes
@@ -135,8 +155,13 @@ def listing_update(*, listing_id: int, seller, **changes) -> Listing:
         category = changes["category"]
         listing.root_category_id = category.parent_id or category.pk
         fields.append("root_category")
+    first_position = listing.image_count
+    if photos:
+        listing.image_count += len(photos)
+        fields.append("image_count")
     if fields:
         listing.save(update_fields=[*fields, "updated_at"])
+    _store_photos(listing, list(photos), first_position)
     return listing
 
 
@@ -182,23 +207,27 @@ def listing_delete(*, listing_id: int, seller) -> None:
     files = [(i.large.storage, i.large.name) for i in listing.images.all()]
     files += [(i.thumbnail.storage, i.thumbnail.name) for i in listing.images.all()]
     listing.delete()
-
-    def delete_files():
-        for storage, name in files:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    transaction.on_commit(partial(delete_quietly, files))
 
 
 @transaction.atomic
-def listing_image_add(*, listing_id: int, seller, photo: ProcessedPhoto) -> ListingImage:
+def listing_images_add(
+    *, listing_id: int, seller, photos: list[ProcessedPhoto]
+) -> list[ListingImage]:
+    """Add photos after the ad's own, all or none."""
     listing = _locked_own_listing(listing_id=listing_id, seller=seller)
-    if listing.image_count >= MAX_PHOTOS:
+    if not photos:
+        return []
+    if listing.image_count + len(photos) > MAX_PHOTOS:
         raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
-    _store_photos(listing, [photo], listing.image_count)
-    listing.image_count += 1
+    position = listing.image_count
+    listing.image_count += len(photos)
     listing.save(update_fields=["image_count", "updated_at"])
-    return listing.images.order_by("-position").first()
+    return _store_photos(listing, list(photos), position)
+
+
+def listing_image_add(*, listing_id: int, seller, photo: ProcessedPhoto) -> ListingImage:
+    return listing_images_add(listing_id=listing_id, seller=seller, photos=[photo])[0]
 
 
 def _renumber(listing: Listing, ordered_ids: list[int]) -> None:
@@ -225,7 +254,7 @@ def listing_image_delete(*, listing_id: int, seller, image_id: int) -> None:
     _renumber(listing, remaining)
     listing.image_count = len(remaining)
     listing.save(update_fields=["image_count", "updated_at"])
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+    transaction.on_commit(partial(delete_quietly, files))
 
 
 @transaction.atomic

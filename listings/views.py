@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
-from listings.errors import ListingNotFound
+from listings.errors import ListingNotFound, PhotoStorageUnavailable
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
 from zattar import throttling
@@ -119,11 +119,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     form = ListingForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        listing = services.listing_create(
-            seller=request.user, photos=form.cleaned_data["photos"], **form.listing_fields()
-        )
-        messages.success(request, _("Your ad is published."))
-        return redirect(listing)
+        try:
+            listing = services.listing_create(
+                seller=request.user, photos=form.cleaned_data["photos"], **form.listing_fields()
+            )
+        except PhotoStorageUnavailable as error:  # nothing saved: the form comes back as sent
+            form.add_error("photos", error.detail)
+        else:
+            messages.success(request, _("Your ad is published."))
+            return redirect(listing)
     return render(request, "listings/form.html", {"form": form, "listing": None})
 
 
@@ -171,14 +175,20 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(listing_id=pk, seller=request.user, **form.listing_fields())
-            for photo in form.cleaned_data["photos"]:
-                services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+            services.listing_update(
+                listing_id=pk,
+                seller=request.user,
+                photos=form.cleaned_data["photos"],
+                **form.listing_fields(),
+            )
+        except PhotoStorageUnavailable as error:  # nothing saved: the form comes back as sent
+            form.add_error(None, error.detail)  # this page adds photos in its photo panel
         except DomainError as error:
             messages.error(request, error.detail)
             return redirect("listings:edit", pk=pk)
-        messages.success(request, _("Your changes are saved."))
-        return redirect(listing)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(listing)
     return render(request, "listings/form.html", {"form": form, "listing": listing})
 
 
@@ -200,8 +210,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     error = "" if request.FILES.getlist("photos") else _("Choose one or more photos to upload.")
     try:
         photos = process_photos(request.FILES.getlist("photos"), already=listing.image_count)
-        for photo in photos:
-            services.listing_image_add(listing_id=pk, seller=request.user, photo=photo)
+        services.listing_images_add(listing_id=pk, seller=request.user, photos=photos)
     except ValidationError as exc:
         error = " ".join(exc.messages)
     except DomainError as exc:

@@ -114,7 +114,17 @@ def site(tmp_path_factory, django_db_blocker):
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "zattar.start", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "zattar.start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--socket-port",
+                str(free_port()),
+            ],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=out,

@@ -15,3 +15,38 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Background jobs -------------------------------------------------------------------------
+# procrastinate's own screens (jobs, their arguments, status and events, read-only), plus one
+# action: a moderator who may change jobs puts failed ones back in the queue, e.g. after the
+# mail server or the payment provider came back. The jobs are idempotent, so a retry of one
+# that half ran does its remaining part only.
+
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from procrastinate.contrib.django import app as jobs_app  # noqa: E402
+from procrastinate.contrib.django.admin import ProcrastinateJobAdmin  # noqa: E402
+from procrastinate.contrib.django.models import ProcrastinateJob  # noqa: E402
+
+admin.site.unregister(ProcrastinateJob)
+
+
+@admin.register(ProcrastinateJob)
+class JobAdmin(ProcrastinateJobAdmin):
+    actions = ["retry"]
+
+    @admin.action(description=_("Retry the selected failed jobs now"), permissions=["retry"])
+    def retry(self, request, queryset) -> None:
+        failed = queryset.filter(status="failed")
+        for job in failed:
+            jobs_app.job_manager.retry_job_by_id(job.id, retry_at=timezone.now())
+        skipped = queryset.count() - len(failed)
+        self.message_user(request, _("%(n)s jobs put back in the queue.") % {"n": len(failed)})
+        if skipped:
+            self.message_user(
+                request, _("%(n)s jobs were not failed and were left alone.") % {"n": skipped}
+            )
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("procrastinate.change_procrastinatejob")

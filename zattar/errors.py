@@ -31,3 +31,11 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class Unavailable(DomainError):
+    """A service the action needs (the file storage, ...) is down: nothing was saved, and
+    trying again later may work."""
+
+    status_code = 503
+    code = "unavailable"

@@ -8,6 +8,7 @@ every variable.
 """
 
 import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "channels",
     "django_prometheus",
+    "procrastinate.contrib.django",
     "accounts",
     "listings",
     "chat",
@@ -195,6 +197,29 @@ SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
 SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
 
+# --- Serving ------------------------------------------------------------------------------------
+
+# Processes per web server (gunicorn's sync workers in the split layout, zattar.start). Each is
+# stateless: sessions in the database, cache and channel layer in Redis, media in storage.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1)
+
+# --- Background jobs ----------------------------------------------------------------------------
+
+# procrastinate, on the same PostgreSQL: jobs are rows written through Django's connection, so
+# a job deferred inside a transaction commits or rolls back with it. Workers
+# (`manage.py procrastinate worker`, started by zattar.start) may run anywhere, any number.
+PROCRASTINATE_IMPORT_PATHS = ["zattar.tasks"]  # apps' own tasks.py are found by themselves
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)  # jobs at once per worker
+# A worker beats every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_AFTER_SECONDS is taken
+# for dead, and the retry_stalled_jobs job (every minute) puts its jobs back in the queue.
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALLED_AFTER_SECONDS = env.float("JOB_STALLED_AFTER_SECONDS", default=60.0)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOB_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOB_STALLED_AFTER_SECONDS,
+    "shutdown_graceful_timeout": 30.0,
+}
+
 # --- Files --------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
@@ -203,22 +228,35 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Media (ad photos, avatars) go to an S3 API when AWS_STORAGE_BUCKET_NAME is set (zattar.storage).
+# AWS_QUERYSTRING_AUTH off: pages link the public bucket URL (or AWS_S3_CUSTOM_DOMAIN, a CDN in
+# front of it); on: a private bucket and signed URLs valid AWS_QUERYSTRING_EXPIRE seconds. Calls
+# give up after AWS_S3_CONNECT_TIMEOUT/AWS_S3_READ_TIMEOUT seconds, AWS_S3_MAX_ATTEMPTS times in
+# all: an upload to a storage that is down fails in seconds with a clear message.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
+MEDIA_ORIGINS: list[str] = []  # other than this site: allowed in the CSP's img-src
 if AWS_STORAGE_BUCKET_NAME:
-    media_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
-            "file_overwrite": False,
-            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
-            "default_acl": None,
-        },
+    from zattar.storage import s3_media_origins, s3_storage
+
+    media_location = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
     }
+    MEDIA_ORIGINS = s3_media_origins(**media_location)
+    media_storage = s3_storage(
+        **media_location,
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+        querystring_auth=AWS_QUERYSTRING_AUTH,
+        querystring_expire=env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+        connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=2.0),
+        read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10.0),
+        max_attempts=env.int("AWS_S3_MAX_ATTEMPTS", default=2),
+    )
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
@@ -413,7 +451,11 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "blob:", *env.list("CSP_IMG_HOSTS", default=[])],
+    "img-src": [
+        *(CSP.SELF, "data:", "blob:"),
+        *MEDIA_ORIGINS,
+        *env.list("CSP_IMG_HOSTS", default=[]),
+    ],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

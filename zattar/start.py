@@ -8,9 +8,15 @@ with its error and a non-zero exit:
 2. `migrate`; with DEBUG off `check --deploy` must then be clean (warnings fail too); then
    `collectstatic` (DEBUG off: hashed, compressed files for WhiteNoise) and `compilemessages`;
 3. demo data: in development (DEBUG on), or with DEMO_DATA=true on a staging box; never else;
-4. the processes: the ASGI server (HTTP and WebSocket) and the background worker, watched
-   together: when one stops, the others are stopped and the start exits with its code. Ctrl+C
-   or SIGTERM stops them all. The embedded development database, if this start started it, is
+4. the processes, watched together: the web server and the job worker (procrastinate). The
+   web server has two layouts (WEB_LAYOUT):
+   - `split` (the default with DEBUG off; the production layout, chosen from `python -m bench
+     serving`): gunicorn with WEB_CONCURRENCY sync workers serves HTTP on --port under WSGI, and
+     daphne serves the WebSocket routes (`/api/v1/ws/`) on --socket-port; nginx in front sends
+     each where it belongs (deploy/nginx.conf);
+   - `single` (the default in development): daphne serves HTTP and WebSocket on --port.
+   When one process ends, the others are stopped and the start exits with its code. Ctrl+C or
+   SIGTERM stops them all. The embedded development database, if this start started it, is
    stopped last (whenever the start ends, during the preparation too).
 
 `--only prepare` runs steps 1-3 (a release step), `--only web` / `--only worker` run one process
@@ -26,6 +32,7 @@ import time
 from pathlib import Path
 
 ROLES = ("web", "worker")
+LAYOUTS = ("split", "single")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -34,6 +41,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--socket-port",
+        type=int,
+        default=int(os.environ["SOCKET_PORT"]) if os.environ.get("SOCKET_PORT") else None,
+        help="split layout: where daphne serves the WebSocket routes (default: --port + 1)",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=os.environ.get("WEB_LAYOUT") or None,
+        help="split: gunicorn (HTTP) + daphne (WebSocket); single: daphne for both "
+        "(default: split with DEBUG off, single with DEBUG on)",
+    )
     parser.add_argument(
         "--only",
         choices=["prepare", *ROLES],
@@ -67,19 +87,32 @@ def prepare() -> None:
 
 
 def commands(args: argparse.Namespace, roles: tuple[str, ...]) -> dict[str, list[str]]:
+    from django.conf import settings
+
     bin_dir = Path(sys.executable).parent
     manage = str(Path(__file__).resolve().parent.parent / "manage.py")
+    daphne = [
+        str(bin_dir / "daphne"), "--bind", args.host, "--no-server-name",
+        "zattar.asgi:application", "--port",
+    ]  # fmt: skip
     every = {
-        "web": [
-            str(bin_dir / "daphne"),
-            "--bind", args.host,
-            "--port", str(args.port),
-            "--no-server-name",
-            "zattar.asgi:application",
+        "worker": [
+            sys.executable, manage, "procrastinate", "worker",
+            "--concurrency", str(settings.WORKER_CONCURRENCY),
         ],
-        "worker": [sys.executable, manage, "process_deal_timeouts", "--loop"],
     }  # fmt: skip
-    return {role: every[role] for role in roles}
+    if args.layout == "split":
+        every["web"] = [
+            str(bin_dir / "gunicorn"), "zattar.wsgi:application",
+            "--config", "python:zattar.gunicorn_conf",
+            "--bind", f"{args.host}:{args.port}",
+            "--workers", str(settings.WEB_CONCURRENCY),
+        ]  # fmt: skip
+        every["sockets"] = [*daphne, str(args.socket_port)]
+    else:
+        every["web"] = [*daphne, str(args.port)]
+    wanted = [*roles, "sockets"] if "web" in roles else list(roles)
+    return {role: every[role] for role in wanted if role in every}
 
 
 def supervise(processes: dict[str, subprocess.Popen]) -> int:
@@ -129,8 +162,18 @@ def main(argv: list[str] | None = None) -> int:
             prepare()
         if args.only == "prepare":
             return 0
+        from django.conf import settings
+
+        args.layout = args.layout or ("single" if settings.DEBUG else "split")
+        args.socket_port = args.socket_port or args.port + 1
         roles = ROLES if args.only is None else (args.only,)
-        if "web" in roles:
+        if "web" in roles and args.layout == "split":
+            say(
+                f"Zattar serves HTTP on http://{args.host}:{args.port}/ ({settings.WEB_CONCURRENCY}"
+                f" gunicorn workers) and WebSocket on ws://{args.host}:{args.socket_port}"
+                "/api/v1/ws/ (daphne): put nginx in front (deploy/nginx.conf); Ctrl+C stops it"
+            )
+        elif "web" in roles:
             where = f"http://{args.host}:{args.port}/"
             say(f"Zattar is on {where} (HTTP and WebSocket); Ctrl+C stops it")
         processes = {

@@ -1,5 +1,6 @@
 """Helpers for tests and benchmarks: an API client signed in as someone, and a real server
-process for what needs a second one (cross-process chat, browser tests, the chat benchmark)."""
+process for what needs a second one (cross-process chat, browser tests, the chat benchmark, an
+S3 API for media)."""
 
 import copy
 import os
@@ -8,7 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -138,3 +143,123 @@ def private_redis():
             yield server
     finally:
         server.stop()
+
+
+def _moto_server_command() -> list[str]:
+    script = Path(sys.executable).with_name("moto_server")  # the venv's console script
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "moto.server"]
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """An S3 API (moto's server mode, in memory) on a free loopback port, for as long as the
+    block runs: yields its endpoint URL, e.g. "http://127.0.0.1:41234". Any access key and
+    secret are accepted; buckets are made by the caller."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [*_moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=0.5).close()
+                break
+            except (urllib.error.URLError, OSError) as error:
+                if isinstance(error, urllib.error.HTTPError):  # it answers: good enough
+                    break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    exited = process.poll() is not None
+                    output = process.stderr.read().decode()[-2000:] if exited else ""
+                    raise RuntimeError(
+                        f"moto_server did not start on {endpoint}: {output}"
+                    ) from None
+                time.sleep(0.05)
+        process.stderr.close()  # nobody reads its request log: never let the pipe fill
+        yield endpoint
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+class S3Bucket:
+    """A bucket of its own on an S3 API server (`s3_server`), and the media storage pointed at
+    it through the pytest-django `settings` fixture (which restores STORAGES afterwards; Django
+    drops its cached storages whenever STORAGES changes, and file fields use the default storage
+    lazily)."""
+
+    ACCESS_KEY = SECRET_KEY = "testing"  # moto accepts any
+    REGION = "us-east-1"
+
+    def __init__(self, endpoint: str, settings) -> None:
+        import uuid
+
+        import boto3
+
+        self.endpoint = endpoint
+        self.settings = settings
+        self.name = f"media-{uuid.uuid4().hex[:12]}"
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+        )
+        self.client.create_bucket(Bucket=self.name)
+        self.use()
+
+    def use(self, *, endpoint: str | None = None, **options) -> None:
+        """Media go to this bucket, at `endpoint` (another address: a server that is down,
+        say) with these `zattar.storage.s3_storage` options."""
+        from zattar.storage import s3_storage
+
+        self.settings.STORAGES = {
+            **self.settings.STORAGES,
+            "default": s3_storage(
+                bucket_name=self.name,
+                endpoint_url=endpoint or self.endpoint,
+                region_name=self.REGION,
+                access_key=self.ACCESS_KEY,
+                secret_key=self.SECRET_KEY,
+                **options,
+            ),
+        }
+
+    def make_public(self) -> None:
+        """Anyone may read its objects (what AWS_QUERYSTRING_AUTH=false needs); a new bucket
+        is private: moto refuses anonymous reads of it, as S3 does."""
+        import json
+
+        statement = {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{self.name}/*",
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        self.client.put_bucket_policy(Bucket=self.name, Policy=json.dumps(policy))
+
+    def keys(self) -> set[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def remove(self) -> None:
+        for key in self.keys():
+            self.client.delete_object(Bucket=self.name, Key=key)
+        self.client.delete_bucket_policy(Bucket=self.name)
+        self.client.delete_bucket(Bucket=self.name)
+        self.client.close()

@@ -124,10 +124,11 @@ def test_a_password_change_on_the_site_revokes_the_tokens(client):
     assert_revoked(tokens)
 
 
-def test_a_password_reset_by_email_link_revokes_the_tokens(client):
+def test_a_password_reset_by_email_link_revokes_the_tokens(client, run_jobs):
     user = UserFactory(email="user@example.kz")
     tokens = login(user)
     client.post(reverse("accounts:password_reset"), {"email": user.email})
+    run_jobs()
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body)
     form_page = client.get(link.group(1), follow=True)
     response = client.post(

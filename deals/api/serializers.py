@@ -17,7 +17,7 @@ class EventSerializer(serializers.ModelSerializer):
 class LedgerSerializer(serializers.ModelSerializer):
     class Meta:
         model = EscrowEntry
-        fields = ["kind", "amount", "reference", "created_at"]
+        fields = ["kind", "amount", "state", "reference", "created_at", "settled_at"]
 
 
 class DealListingSerializer(serializers.Serializer):

@@ -19,10 +19,15 @@ from listings.tests.factories import ListingFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_starting_holds_the_price_and_reserves_the_ad(deal):
+def test_starting_holds_the_price_and_reserves_the_ad(deal, run_jobs):
     assert (deal.status, deal.amount) == (Status.PENDING, 120_000)
-    assert list(deal.ledger.values_list("kind", "amount")) == [("HOLD", 120_000)]
-    assert deal.ledger.get().reference.startswith("sim-hold-")
+    assert list(deal.ledger.values_list("kind", "amount", "state")) == [
+        ("HOLD", 120_000, "PENDING")  # the provider is asked by a job, after commit
+    ]
+    assert "deals.escrow_settle" in run_jobs()
+    entry = deal.ledger.get()
+    assert (entry.state, entry.reference) == ("DONE", f"sim-hold-zattar-escrow-{entry.pk}")
+    assert run_jobs() == [] and services.escrow_entry_settle(entry_id=entry.pk) == entry
     assert Listing.objects.get(pk=deal.listing_id).status == "reserved"
     assert deal.ship_by - deal.created_at == timedelta(days=3)
     assert list(deal.events.values_list("source", "target", "role")) == [("", "PENDING", "buyer")]
@@ -163,12 +168,12 @@ def test_reviews_close_after_thirty_days(deal):
         )
 
 
-def test_participants_are_told_in_chat_and_by_email(django_capture_on_commit_callbacks):
+def test_participants_are_told_in_chat_and_by_email_by_jobs_after_the_move(run_jobs):
     listing, buyer = ListingFactory(price=5_000), UserFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        deal = services.deal_start(listing_id=listing.pk, buyer=buyer)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.deal_transition(deal_id=deal.pk, target="SHIPPED", actor=deal.seller, **DETAILS)
+    deal = services.deal_start(listing_id=listing.pk, buyer=buyer)
+    services.deal_transition(deal_id=deal.pk, target="SHIPPED", actor=deal.seller, **DETAILS)
+    assert not Message.objects.exists() and not mail.outbox  # the request sent nothing
+    assert run_jobs().count("deals.deal_changed_notify") == 2
     notes = list(Message.objects.filter(sender=None).order_by("id"))
     assert len(notes) == 2 and "KZ123456789" in notes[1].body
     assert notes[1].recipient == buyer  # news to the buyer

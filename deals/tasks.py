@@ -1,0 +1,37 @@
+"""Safe Deal's background jobs (procrastinate). Deferred by deals.services inside the
+transaction of the move that causes them: a rolled-back move leaves no job, a committed one
+leaves a job that a worker runs even if the web process dies right after commit."""
+
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+# A failure (SMTP down, the payment provider timing out) is retried after 2, 4, 8... seconds,
+# twelve attempts over about two hours; then the job is failed, and a moderator sees it in
+# the admin and can retry it.
+RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
+
+
+@app.task(name="deals.escrow_settle", queue="payments", retry=RETRY)
+def escrow_settle(*, entry_id: int) -> None:
+    """Ask the payment provider to hold, release or refund one ledger entry."""
+    from deals.services import escrow_entry_settle
+
+    escrow_entry_settle(entry_id=entry_id)
+
+
+@app.task(name="deals.deal_changed_notify", retry=RETRY)
+def deal_changed_notify(*, event_id: int) -> None:
+    """Zattar's chat note and the email about one move of a deal."""
+    from deals.notifications import deal_changed
+
+    deal_changed(event_id=event_id)
+
+
+@app.periodic(cron="* * * * *", periodic_id="deal_timeouts")
+@app.task(name="deals.deal_timeouts", queueing_lock="deal_timeouts")
+def deal_timeouts(timestamp: int) -> None:
+    """Every minute: cancel deals not shipped in time, complete deals not confirmed in time.
+    Several workers may run it; each deal is taken with SKIP LOCKED."""
+    from deals.services import deal_timeouts_process
+
+    deal_timeouts_process()

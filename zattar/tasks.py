@@ -1,0 +1,35 @@
+"""Jobs of the site as a whole (procrastinate): mail, and the queue's own upkeep.
+
+Every side effect outside the database is a job deferred inside the transaction of the
+change that causes it; each app keeps its jobs in its own `tasks.py` (deals.tasks)."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+
+@app.task(name="zattar.send_email", retry=RetryStrategy(max_attempts=12, exponential_wait=2))
+def send_email(
+    *, subject: str, body: str, to: list[str], html_body: str | None = None, from_email=None
+) -> None:
+    """One message through the configured backend (SMTP in production). A failure raises,
+    and the job is retried with back-off."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    message.send()
+
+
+@app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")
+@app.task(name="zattar.retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> None:
+    """A worker that died mid-job (killed, out of memory, its machine gone) stops sending
+    heartbeats; its jobs are put back in the queue, to be run again by a live worker. The jobs
+    are idempotent, so the effect happens once."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.JOB_STALLED_AFTER_SECONDS
+    )
+    for job in stalled:
+        await manager.retry_job(job)
