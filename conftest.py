@@ -25,7 +25,8 @@ def _unreachable_services() -> list[str]:
 
     problems = []
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    # Django's backend, or the same with query metrics (zattar.db.postgresql)
+    if db["ENGINE"] not in ("django.db.backends.postgresql", "zattar.db.postgresql"):
         problems.append(
             f"DATABASE_URL must point at PostgreSQL (got {db['ENGINE']}); run `make test`, "
             "or set DATABASE_URL=postgres://postgres@127.0.0.1:5432/zattar"

@@ -22,6 +22,7 @@ from chat.models import Message
 from zattar.errors import DomainError
 from zattar.ids import parse_id
 from zattar.layers import LAYER_ERRORS
+from zattar.metrics import CHAT_MESSAGES_DELIVERED, CHAT_OPEN_SOCKETS
 
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -52,6 +53,8 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None  # set once the socket is subscribed: it is live
     sessions: str | None = None  # the person's sessions group, to hear of being signed out
+    kind = "socket"  # its label in zattar_chat_open_sockets
+    counted = False  # accepted, and counted as open until the consumer ends
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -65,6 +68,15 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
                 await send({"type": "websocket.accept"})
                 await send({"type": "websocket.send", "text": json.dumps(unavailable_event())})
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+        finally:  # however it ended (closed, cancelled, failed)
+            if self.counted:
+                CHAT_OPEN_SOCKETS.labels(self.kind).dec()
+
+    async def accept(self, subprotocol=None, headers=None) -> None:
+        await super().accept(subprotocol, headers)
+        if not self.counted:
+            self.counted = True
+            CHAT_OPEN_SOCKETS.labels(self.kind).inc()
 
     async def dispatch(self, message: dict) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -146,6 +158,7 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
 class ChatConsumer(SocketConsumer):
     """`/api/v1/ws/chat/<conversation_id>/?after=<message id>`: one conversation, live."""
 
+    kind = "chat"
     last_typing = 0.0
 
     async def connect(self) -> None:
@@ -203,6 +216,7 @@ class ChatConsumer(SocketConsumer):
         if len(self.sent) > SENT_MEMORY:
             del self.sent[next(iter(self.sent))]
         await self.send_json({"type": "message", "message": payload})
+        CHAT_MESSAGES_DELIVERED.inc()
 
     def resync_point(self) -> int:
         """Where to replay from after an outage: a few messages before the newest sent. Ids are
@@ -296,6 +310,8 @@ class ChatConsumer(SocketConsumer):
 
 class NotificationsConsumer(SocketConsumer):
     """`/api/v1/ws/me/`: the user's unread count and inbox activity, on every page."""
+
+    kind = "notifications"
 
     async def connect(self) -> None:
         user = self.scope.get("user")

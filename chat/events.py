@@ -14,6 +14,7 @@ from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from chat.models import Message
+from zattar.metrics import CHAT_MESSAGES_UNDELIVERED
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -77,11 +78,18 @@ def _log_failure(task: asyncio.Task) -> None:
         logger.warning("chat event not published: %r", task.exception())
 
 
-def _tell_if_failed(on_failure: Callable[[], Awaitable[None]], sends: asyncio.Future) -> None:
+def _tell_if_failed(
+    on_failure: Callable[[], Awaitable[None]] | None,
+    count_failure: Callable[[], None] | None,
+    sends: asyncio.Future,
+) -> None:
     if not sends.cancelled() and sends.exception() is not None:
-        telling = asyncio.ensure_future(on_failure())
-        _telling.add(telling)
-        telling.add_done_callback(_telling.discard)
+        if count_failure is not None:
+            count_failure()
+        if on_failure is not None:
+            telling = asyncio.ensure_future(on_failure())
+            _telling.add(telling)
+            telling.add_done_callback(_telling.discard)
 
 
 _publisher: asyncio.AbstractEventLoop | None = None
@@ -102,13 +110,16 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
 
 
 def _send(
-    *events: tuple[str, dict], on_failure: Callable[[], Awaitable[None]] | None = None
+    *events: tuple[str, dict],
+    on_failure: Callable[[], Awaitable[None]] | None = None,
+    count_failure: Callable[[], None] | None = None,
 ) -> None:
     """Publish (group, event) pairs, in order. On the server's event loop, or from a thread it
     started, they are handed to that loop and the caller goes on (the layer publishes them in
     one round trip); from plain sync code they go through the process's publisher loop and are
     waited for, PUBLISH_TIMEOUT at most. A failure is logged and never raised: what was saved
-    stays saved. `on_failure` is then awaited on the loop (not from plain sync code)."""
+    stays saved. `on_failure` is then awaited on the loop (not from plain sync code);
+    `count_failure` is called, wherever it happened (the metrics)."""
     layer = get_channel_layer()
     running = _running_loop()
     loop = running or _main_loop()
@@ -123,6 +134,8 @@ def _send(
         except Exception as error:  # Redis away or hanging (TimeoutError)
             publishing.cancel()
             logger.warning("chat events not published: %r", error)
+            if count_failure is not None:
+                count_failure()
         return
 
     def schedule() -> None:
@@ -130,8 +143,10 @@ def _send(
         for group, event in events:  # tasks start in order: so are the events published
             sends.append(loop.create_task(layer.group_send(group, event)))
             sends[-1].add_done_callback(_log_failure)
-        if on_failure is not None:
-            asyncio.gather(*sends).add_done_callback(partial(_tell_if_failed, on_failure))
+        if on_failure is not None or count_failure is not None:
+            asyncio.gather(*sends).add_done_callback(
+                partial(_tell_if_failed, on_failure, count_failure)
+            )
 
     if loop is running:
         schedule()
@@ -155,7 +170,11 @@ def announce_message(message: Message) -> None:
         activity = {"type": "user.activity", "message": payload}
         events.append((user_group(message.sender_id), activity))
     listener = undelivered_listener.get()
-    _send(*events, on_failure=partial(listener, message) if listener else None)
+    _send(
+        *events,
+        on_failure=partial(listener, message) if listener else None,
+        count_failure=CHAT_MESSAGES_UNDELIVERED.inc,
+    )
 
 
 def announce_signed_out(user_id: int) -> None:

@@ -22,6 +22,7 @@ from chat.errors import (
 from chat.models import Conversation, Message
 from listings.models import Listing
 from zattar import asyncdb
+from zattar.metrics import CHAT_MESSAGES_SENT
 
 MAX_BODY = 2000
 
@@ -110,8 +111,13 @@ def message_send(
         raise ConversationNotFound() from None
     if not created:
         return Sent(_saved_before(message), created=False)
-    transaction.on_commit(partial(events.announce_message, message))
+    transaction.on_commit(partial(_announce_sent, message))
     return Sent(message, created=True)
+
+
+def _announce_sent(message: Message) -> None:
+    CHAT_MESSAGES_SENT.labels("http").inc()  # committed: it counts
+    events.announce_message(message)
 
 
 async def amessage_send(
@@ -131,6 +137,7 @@ async def amessage_send(
     if not _took(message, row):
         repeated = await database_sync_to_async(_saved_before, thread_sensitive=False)(message)
         return Sent(repeated, created=False)
+    CHAT_MESSAGES_SENT.labels("socket").inc()
     events.announce_message(message)  # autocommit: it is saved
     return Sent(message, created=True)
 

@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler
 
 from zattar.errors import DomainError
 from zattar.images import DecoderBusy
+from zattar.logs import request_id_of
 
 
 def _suspicious(exc: SuspiciousOperation) -> tuple[dict, int]:
@@ -71,7 +72,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None):
 
 def server_error(request: HttpRequest):
     if _is_api(request):
-        return JsonResponse({"detail": _("Server error."), "code": "server_error"}, status=500)
+        # The id the log line of the error carries (and Sentry's event): what to quote to us.
+        body = {"detail": _("Server error."), "code": "server_error"}
+        return JsonResponse({**body, "request_id": request_id_of(request)}, status=500)
     from django.views.defaults import server_error as html_server_error
 
     return html_server_error(request, template_name="errors/500.html")

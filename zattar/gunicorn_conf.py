@@ -29,3 +29,14 @@ class _Response(wsgi.Response):
 
 
 wsgi.Response = _Response
+
+
+def child_exit(server, worker) -> None:
+    """A worker ended: with PROMETHEUS_MULTIPROC_DIR (zattar.metrics) its live gauges no longer
+    count. Runs in the arbiter, which has no Django: prometheus_client only."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

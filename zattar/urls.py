@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from listings.views import home
-from zattar import health
+from zattar import health, metrics
 
 handler400 = "zattar.exceptions.bad_request"
 handler404 = "zattar.exceptions.not_found"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("", include("listings.urls")),
