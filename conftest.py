@@ -123,6 +123,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # --- Background jobs (procrastinate) --------------------------------------------------------
 
 
+_jobs_before_the_test = 0
+
+
+@pytest.fixture(autouse=True)
+def _jobs_baseline(request):
+    """The last job id before each database test (autouse fixtures run before the test's
+    others): run_jobs runs only the jobs deferred after it, not those that transactional tests
+    elsewhere committed."""
+    global _jobs_before_the_test
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from django.db import connection
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
+        (_jobs_before_the_test,) = cursor.fetchone()
+
+
 @pytest.fixture
 def run_jobs(db):
     """Run the jobs deferred so far, as a worker would, on the test's own connection: the
@@ -135,10 +154,7 @@ def run_jobs(db):
     from django.db import connection
     from procrastinate.contrib.django import app
 
-    # Only this test's jobs: transactional tests elsewhere may have committed some.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
-        (before,) = cursor.fetchone()
+    before = _jobs_before_the_test
 
     def run() -> list[str]:
         done = []

@@ -5,6 +5,8 @@ leaves a job that a worker runs even if the web process dies right after commit.
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from zattar.tasks import logged
+
 # A failure (SMTP down, the payment provider timing out) is retried after 2, 4, 8... seconds,
 # twelve attempts over about two hours; then the job is failed, and a moderator sees it in
 # the admin and can retry it.
@@ -12,6 +14,7 @@ RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
 
 
 @app.task(name="deals.escrow_settle", queue="payments", retry=RETRY)
+@logged("deals.escrow_settle")
 def escrow_settle(*, entry_id: int) -> None:
     """Ask the payment provider to hold, release or refund one ledger entry."""
     from deals.services import escrow_entry_settle
@@ -20,6 +23,7 @@ def escrow_settle(*, entry_id: int) -> None:
 
 
 @app.task(name="deals.deal_changed_notify", retry=RETRY)
+@logged("deals.deal_changed_notify")
 def deal_changed_notify(*, event_id: int) -> None:
     """Zattar's chat note and the email about one move of a deal."""
     from deals.notifications import deal_changed
@@ -29,6 +33,7 @@ def deal_changed_notify(*, event_id: int) -> None:
 
 @app.periodic(cron="* * * * *", periodic_id="deal_timeouts")
 @app.task(name="deals.deal_timeouts", queueing_lock="deal_timeouts")
+@logged("deals.deal_timeouts")
 def deal_timeouts(timestamp: int) -> None:
     """Every minute: cancel deals not shipped in time, complete deals not confirmed in time.
     Several workers may run it; each deal is taken with SKIP LOCKED."""

@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         elif "web" in roles:
             where = f"http://{args.host}:{args.port}/"
             say(f"Zattar is on {where} (HTTP and WebSocket); Ctrl+C stops it")
+        metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if metrics_dir and "web" in roles:  # one app process's gunicorn and daphne share it
+            Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+            for stale in Path(metrics_dir).glob("*.db"):  # a previous run's counts
+                stale.unlink()
         processes = {
             role: subprocess.Popen(command) for role, command in commands(args, roles).items()
         }

@@ -3,13 +3,34 @@
 Every side effect outside the database is a job deferred inside the transaction of the
 change that causes it; each app keeps its jobs in its own `tasks.py` (deals.tasks)."""
 
+import functools
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from zattar.logs import job_logged
+
+
+def logged(name: str):
+    """One structured log line per run of the job (zattar.logs.job_logged): its name, its
+    integer arguments (the ids it works on), status, duration and SQL count."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def run(**kwargs):
+            ids = {key: value for key, value in kwargs.items() if isinstance(value, int)}
+            with job_logged(name, **ids):
+                return func(**kwargs)
+
+        return run
+
+    return decorate
+
 
 @app.task(name="zattar.send_email", retry=RetryStrategy(max_attempts=12, exponential_wait=2))
+@logged("zattar.send_email")
 def send_email(
     *, subject: str, body: str, to: list[str], html_body: str | None = None, from_email=None
 ) -> None:
