@@ -215,6 +215,7 @@ WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)  # jobs at once pe
 # for dead, and the retry_stalled_jobs job (every minute) puts its jobs back in the queue.
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
 JOB_STALLED_AFTER_SECONDS = env.float("JOB_STALLED_AFTER_SECONDS", default=60.0)
+JOB_KEEP_HOURS = env.int("JOB_KEEP_HOURS", default=7 * 24)  # succeeded jobs, then deleted
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOB_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOB_STALLED_AFTER_SECONDS,

@@ -54,3 +54,12 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
     )
     for job in stalled:
         await manager.retry_job(job)
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="remove_old_jobs")
+@app.task(name="zattar.remove_old_jobs", queueing_lock="remove_old_jobs", pass_context=True)
+async def remove_old_jobs(context, timestamp: int) -> None:
+    """Every night: jobs that succeeded more than JOB_KEEP_HOURS ago, and their events, are
+    deleted (the queue's table stays short; the /metrics job count reads it). Failed jobs stay
+    until a moderator retries them."""
+    await context.app.job_manager.delete_old_jobs(nb_hours=settings.JOB_KEEP_HOURS)
