@@ -10,6 +10,10 @@ from pathlib import Path
 
 class FileLedgerGateway:
     def _move(self, kind: str, deal, idempotency_key: str) -> str:
+        from django.db import connection
+
+        if connection.in_atomic_block:  # rows would stay locked while the provider answers
+            raise RuntimeError("the payment provider was called inside a database transaction")
         ledger = Path(os.environ["GATEWAY_LEDGER"])
         calls = ledger.with_suffix(".calls")
         with calls.open("a") as log:
