@@ -4,7 +4,7 @@ python -m bench                 # every benchmark
 python -m bench search          # one of them
 python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
-python -m bench serving --duration 10 --connections 16
+python -m bench serving --duration 10 --connections 16 --rounds 2
 
 The database is the one DATABASE_URL names (`make bench` passes BENCH_DATABASE_URL, default
 zattar_bench); it is created when missing.
@@ -74,6 +74,12 @@ def main() -> int:
         default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2),
         help="serving: processes for uvicorn and gunicorn (default: WEB_CONCURRENCY or cores)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="serving: measure every layout this many times, interleaved; report the best",
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.which) - set(BENCHMARKS))
     if unknown:
@@ -107,6 +113,7 @@ def main() -> int:
                 connections=args.connections,
                 flood_connections=args.flood_connections,
                 workers=args.workers,
+                rounds=args.rounds,
             )
     return 1 if failures else 0
 
