@@ -1,7 +1,8 @@
 """HTTP serving layouts, measured in one run on the million-ad database with DEBUG off.
 
 Layouts: one daphne process (today's production), uvicorn with N workers, gunicorn with N sync
-workers on the WSGI application (sockets would go to an ASGI server beside it). Pages: the home
+workers on the WSGI application (sockets would go to an ASGI server beside it), and gunicorn
+with N gthread workers of DB_POOL_MAX_SIZE threads each. Pages: the home
 page, a search, an ad and the API list; beside them, on the same server, a FLOOR: a bare view
 through the same middleware stack (bench/views.py), so that page/floor means the same on any
 machine. Load: wrk (or, without it, a small asyncio generator) with a fixed number of
@@ -73,6 +74,7 @@ end
 
 def layouts(workers: int) -> list[dict]:
     python = sys.executable
+    threads = max(1, settings.DB_POOL_MAX_SIZE)
     return [
         {
             "name": "daphne x1",
@@ -98,6 +100,17 @@ def layouts(workers: int) -> list[dict]:
                 *(python, "-m", "gunicorn", "zattar.wsgi:application"),
                 *("--workers", str(workers), "--worker-class", "sync"),
                 *("--bind", "127.0.0.1:{port}"),
+            ],
+        },
+        {
+            # A sync worker waits idle while PostgreSQL works; threads fill the wait, as many
+            # as the pool has connections.
+            "name": f"gunicorn x{workers} gthread x{threads}",
+            "processes": workers,
+            "command": [
+                *(python, "-m", "gunicorn", "zattar.wsgi:application"),
+                *("--workers", str(workers), "--worker-class", "gthread"),
+                *("--threads", str(threads), "--bind", "127.0.0.1:{port}"),
             ],
         },
     ]
