@@ -2,14 +2,15 @@
 
 Layouts: one daphne process (today's production), uvicorn with N workers, gunicorn with N sync
 workers on the WSGI application (sockets would go to an ASGI server beside it), and gunicorn
-with N gthread workers of DB_POOL_MAX_SIZE threads each. Pages: the home
-page, a search, an ad and the API list; beside them, on the same server, a FLOOR: a bare view
-through the same middleware stack (bench/views.py), so that page/floor means the same on any
-machine. Load: wrk (or, without it, a small asyncio generator) with a fixed number of
-connections after a warm-up. While each load runs, PostgreSQL connections to the database are
-sampled; a last phase per layout floods the home page with many connections and shows the
-per-process pool bound (DB_POOL_MAX_SIZE) holds: no 500s, no "too many clients", connections at
-most processes x pool size + a small constant. Errors in each server's log are counted.
+with N gthread workers of DB_POOL_MAX_SIZE threads each. Pages: the home page, a search, an ad
+and the API list; beside them, on the same server, a FLOOR: a bare view through the same
+middleware stack (bench/views.py), so that page/floor means the same on any machine.
+
+Load: wrk (or, without it, a small asyncio generator) with a fixed number of connections after
+a warm-up. While each load runs, PostgreSQL connections to the database are sampled; a last
+phase per layout floods the home page with many connections and shows the per-process pool
+bound (DB_POOL_MAX_SIZE) holds: no 500s, no "too many clients", connections at most processes x
+pool size + a small constant. Errors in each server's log are counted.
 """
 
 import asyncio
