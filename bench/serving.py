@@ -386,7 +386,7 @@ def measure(layout: dict, paths: dict, *, connections: int, duration: int, flood
             figures["max_db_connections"] = sampler.highest
             result["pages"][name] = figures
             print(
-                f"  {layout['name']:<18} {name:<9} {figures['rps']:>8} rps  "
+                f"  {layout['name']:<22} {name:<9} {figures['rps']:>8} rps  "
                 f"p50 {figures['p50_ms']} ms  p99 {figures['p99_ms']} ms  "
                 f"non-2xx {figures['non_2xx']}  db connections {sampler.highest}",
                 flush=True,
@@ -402,7 +402,7 @@ def measure(layout: dict, paths: dict, *, connections: int, duration: int, flood
         )
         result["flood"] = figures
         print(
-            f"  {layout['name']:<18} flood x{flood} home: {figures['rps']} rps, p99 "
+            f"  {layout['name']:<22} flood x{flood} home: {figures['rps']} rps, p99 "
             f"{figures['p99_ms']} ms, statuses {figures['statuses']}, timeouts "
             f"{figures['timeouts']}, db connections {sampler.highest} (bound {bound})",
             flush=True,
@@ -513,7 +513,7 @@ def run(
     }
     print("\nThroughput over one daphne process:")
     for layout_name, ratios in speedups.items():
-        print(f"  {layout_name:<20} " + ", ".join(f"{k} x{v}" for k, v in ratios.items()))
+        print(f"  {layout_name:<24} " + ", ".join(f"{k} x{v}" for k, v in ratios.items()))
 
     failures = 0
     flood_rows = []
