@@ -4,6 +4,10 @@ python -m bench                 # every benchmark
 python -m bench search          # one of them
 python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
+python -m bench serving --duration 10 --connections 16 --rounds 2
+
+The database is the one DATABASE_URL names (`make bench` passes BENCH_DATABASE_URL, default
+zattar_bench); it is created when missing.
 """
 
 import argparse
@@ -12,7 +16,31 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "chat", "deals")
+BENCHMARKS = ("search", "chat", "deals", "serving")
+
+
+def ensure_database() -> None:
+    """Create the database DATABASE_URL names if the server has none by that name."""
+    import psycopg
+    from django.conf import settings
+    from psycopg import sql
+
+    db = settings.DATABASES["default"]
+    params = {
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "connect_timeout": 5,
+    }
+    params = {key: value for key, value in params.items() if value is not None}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as maintenance:
+        exists = maintenance.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone()
+        if not exists:
+            print(f"creating database {db['NAME']}")
+            maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
 
 
 def main() -> int:
@@ -28,6 +56,30 @@ def main() -> int:
         type=lambda text: [int(rate) for rate in text.split(",")],
         help="chat: messages per second to step through, comma-separated",
     )
+    parser.add_argument(
+        "--duration", type=int, default=10, help="serving: seconds of load per page and layout"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=16, help="serving: concurrent HTTP connections"
+    )
+    parser.add_argument(
+        "--flood-connections",
+        type=int,
+        default=200,
+        help="serving: connections of the pool-bound load phase",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2),
+        help="serving: processes for uvicorn and gunicorn (default: WEB_CONCURRENCY or cores)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="serving: measure every layout this many times, interleaved; report the best",
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.which) - set(BENCHMARKS))
     if unknown:
@@ -39,7 +91,9 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, search
+    from bench import chat, deals, search, serving
+
+    ensure_database()
 
     call_command("migrate", verbosity=0)
     failures = 0
@@ -52,6 +106,15 @@ def main() -> int:
             )
         elif name == "deals":
             failures += deals.run()
+        elif name == "serving":
+            failures += serving.run(
+                listings=args.listings,
+                duration=args.duration,
+                connections=args.connections,
+                flood_connections=args.flood_connections,
+                workers=args.workers,
+                rounds=args.rounds,
+            )
     return 1 if failures else 0
 
 

@@ -92,6 +92,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "zattar.urls"
+# Benchmarks only (`make bench`): mounts bench/routes.py, a bare view and a bare echo socket
+# that measure the server's own floor beside the real pages and chat.
+BENCH_ROUTES = env.bool("BENCH_ROUTES", default=False)
 WSGI_APPLICATION = "zattar.wsgi.application"
 ASGI_APPLICATION = "zattar.asgi.application"
 

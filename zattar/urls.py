@@ -23,5 +23,7 @@ urlpatterns = [
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]
+if settings.BENCH_ROUTES:
+    urlpatterns += [path("", include("bench.routes"))]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -39,3 +39,15 @@ def test_russian_is_the_default_language(client):
 @pytest.mark.parametrize("code", ["ru", "kk", "en"])
 def test_header_offers_every_language(client, code):
     assert f'value="{code}"' in client.get("/").text
+
+
+def test_the_benchmark_floor_is_not_mounted_outside_benchmarks(client):
+    assert client.get("/bench/floor").status_code == 404
+
+
+@pytest.mark.urls("bench.routes")
+def test_the_benchmark_floor_answers_through_the_middleware(client):
+    response = client.get("/bench/floor")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "Content-Security-Policy" in response  # the whole stack ran
