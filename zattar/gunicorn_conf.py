@@ -1,10 +1,10 @@
-"""gunicorn's settings for the split layout (zattar.start): sync workers under WSGI, the fastest
-way this machine serves Django's pages (figures: README, "Serving"). The worker count comes
-from the start (WEB_CONCURRENCY)."""
+"""gunicorn's settings for the split layout (zattar.start): threaded workers (gthread) under WSGI,
+the fastest way this machine served Django's pages (figures: README, "Serving"). The worker and
+thread counts come from the start (WEB_CONCURRENCY, WEB_THREADS)."""
 
 from gunicorn.http import wsgi
 
-# nginx in front buffers slow clients, so a sync worker is busy only while Django works.
+# nginx in front buffers slow clients, so a thread is busy only while Django works.
 timeout = 30  # a request longer than this is killed, and its worker replaced
 graceful_timeout = 20  # on SIGTERM, requests in flight get this long to finish
 keepalive = 5

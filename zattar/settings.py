@@ -206,6 +206,14 @@ SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerO
 # Processes per web server (gunicorn's sync workers in the split layout, zattar.start). Each is
 # stateless: sessions in the database, cache and channel layer in Redis, media in storage.
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1)
+# Threads per gunicorn worker (gthread): while one request waits for PostgreSQL another runs.
+# Each thread borrows a pooled connection for its request, so the pool must hold them all.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+if 0 < DB_POOL_MAX_SIZE < WEB_THREADS:
+    raise ImproperlyConfigured(
+        f"WEB_THREADS={WEB_THREADS} but DB_POOL_MAX_SIZE={DB_POOL_MAX_SIZE}: each of a web "
+        "process's threads needs a database connection; raise the pool or lower the threads."
+    )
 
 # --- Background jobs ----------------------------------------------------------------------------
 

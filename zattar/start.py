@@ -11,7 +11,7 @@ with its error and a non-zero exit:
 4. the processes, watched together: the web server and the job worker (procrastinate). The
    web server has two layouts (WEB_LAYOUT):
    - `split` (the default with DEBUG off; the production layout, chosen from `python -m bench
-     serving`): gunicorn with WEB_CONCURRENCY sync workers serves HTTP on --port under WSGI, and
+     serving`): gunicorn with WEB_CONCURRENCY workers of WEB_THREADS threads serves HTTP on --port under WSGI, and
      daphne serves the WebSocket routes (`/api/v1/ws/`) on --socket-port; nginx in front sends
      each where it belongs (deploy/nginx.conf);
    - `single` (the default in development): daphne serves HTTP and WebSocket on --port.
@@ -107,6 +107,7 @@ def commands(args: argparse.Namespace, roles: tuple[str, ...]) -> dict[str, list
             "--config", "python:zattar.gunicorn_conf",
             "--bind", f"{args.host}:{args.port}",
             "--workers", str(settings.WEB_CONCURRENCY),
+            "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS),
         ]  # fmt: skip
         every["sockets"] = [*daphne, str(args.socket_port)]
     else:
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if "web" in roles and args.layout == "split":
             say(
                 f"Zattar serves HTTP on http://{args.host}:{args.port}/ ({settings.WEB_CONCURRENCY}"
-                f" gunicorn workers) and WebSocket on ws://{args.host}:{args.socket_port}"
+                f" gunicorn workers x {settings.WEB_THREADS} threads) and WebSocket on ws://{args.host}:{args.socket_port}"
                 "/api/v1/ws/ (daphne): put nginx in front (deploy/nginx.conf); Ctrl+C stops it"
             )
         elif "web" in roles:
