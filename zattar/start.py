@@ -11,9 +11,9 @@ with its error and a non-zero exit:
 4. the processes, watched together: the web server and the job worker (procrastinate). The
    web server has two layouts (WEB_LAYOUT):
    - `split` (the default with DEBUG off; the production layout, chosen from `python -m bench
-     serving`): gunicorn with WEB_CONCURRENCY workers of WEB_THREADS threads serves HTTP on --port under WSGI, and
-     daphne serves the WebSocket routes (`/api/v1/ws/`) on --socket-port; nginx in front sends
-     each where it belongs (deploy/nginx.conf);
+     serving`): gunicorn with WEB_CONCURRENCY workers of WEB_THREADS threads serves HTTP on
+     --port under WSGI, and daphne serves the WebSocket routes (`/api/v1/ws/`) on
+     --socket-port; nginx in front sends each where it belongs (deploy/nginx.conf);
    - `single` (the default in development): daphne serves HTTP and WebSocket on --port.
    When one process ends, the others are stopped and the start exits with its code. Ctrl+C or
    SIGTERM stops them all. The embedded development database, if this start started it, is
