@@ -47,9 +47,14 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter("price_min", PRICE),
     OpenApiParameter("price_max", PRICE, description="Not below price_min."),
-    OpenApiParameter("condition", str, enum=Listing.Condition.values),
+    # Empty means "any", as on the search form (an empty select sends condition=).
+    OpenApiParameter(
+        "condition", str, enum=["", *Listing.Condition.values], description="Empty: any."
+    ),
     OpenApiParameter("has_photos", bool),
-    OpenApiParameter("ordering", str, enum=list(search.Ordering.ALL)),
+    OpenApiParameter(
+        "ordering", str, enum=["", *search.Ordering.ALL], description="Empty: the default."
+    ),
     OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": search.MAX_PAGE}),
     OpenApiParameter(
         "page_size",
