@@ -73,6 +73,11 @@ end
 """
 
 
+FLOOD_HEADERS = [
+    "layout", "conns", "rps", "p99 ms", "statuses", "sock err", "db conns", "log errors", "holds",
+]  # fmt: skip
+
+
 def layouts(workers: int) -> list[dict]:
     python = sys.executable
     threads = max(1, settings.DB_POOL_MAX_SIZE)
@@ -543,17 +548,7 @@ def run(
     print(
         table(
             flood_rows,
-            [
-                "layout",
-                "conns",
-                "rps",
-                "p99 ms",
-                "statuses",
-                "sock err",
-                "db conns",
-                "log errors",
-                "holds",
-            ],
+            FLOOD_HEADERS,
         )
     )
     print(
@@ -589,17 +584,7 @@ def run(
         + f"\n\nPool bound, {flood_connections} connections on the home page:\n\n"
         + markdown_table(
             flood_rows,
-            [
-                "layout",
-                "conns",
-                "rps",
-                "p99 ms",
-                "statuses",
-                "sock err",
-                "db conns",
-                "log errors",
-                "holds",
-            ],
+            FLOOD_HEADERS,
         )
         + "\n"
     )

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from zattar.testing import free_port
+from zattar.testing import database_url, free_port
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium")
@@ -55,7 +55,7 @@ def fresh_database(name: str) -> str:
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+    return database_url(name)
 
 
 def drop_database(name: str) -> None:

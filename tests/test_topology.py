@@ -24,7 +24,6 @@ import pytest
 import requests
 import websockets
 from django.conf import settings
-from django.db import connection
 from PIL import Image
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -33,7 +32,7 @@ from conftest import truncate_jobs
 from listings.models import ListingImage
 from listings.tests.factories import ListingFactory
 from tests.test_production import production_env
-from zattar.testing import free_port, s3_server
+from zattar.testing import database_url, free_port, s3_server
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = [
@@ -164,7 +163,6 @@ class Topology:
 @pytest.fixture
 def topology(tmp_path):
     truncate_jobs()
-    db = connection.settings_dict
     # nginx's workers run as an unprivileged user: the static files must be readable to them,
     # which pytest's private temporary folders are not.
     static_root = Path(tempfile.mkdtemp(prefix="zattar-static-"))
@@ -181,7 +179,7 @@ def topology(tmp_path):
             "Resource": f"arn:aws:s3:::{BUCKET}/*",
         }]}))  # fmt: skip
         env = production_env(
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT']}/{db['NAME']}",
+            database_url(),
             STATIC_ROOT=str(static_root),
             SECURE_SSL_REDIRECT="false",  # no TLS on this loopback
             SILENCED_SYSTEM_CHECKS="security.W008",

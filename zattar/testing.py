@@ -34,6 +34,28 @@ def rate_limits(settings, **overrides: dict[str, str]) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, **overrides}
 
 
+def database_url(name: str | None = None) -> str:
+    """A URL of the database this process uses (the test database in tests), or of another
+    database `name` on the same server: for the server processes a test starts."""
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}@{host}:{port}/{name or db['NAME']}"
+
+
+def run_python(code: str, *, unset=(), **env: str) -> subprocess.CompletedProcess:
+    """`python -c code` in the project folder with this process's environment less `unset`
+    and plus `env` (a fresh settings import: what a new process would do with them)."""
+    inherited = {key: value for key, value in os.environ.items() if key not in unset}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**inherited, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,10 +66,9 @@ def daphne_process(port: int, log=subprocess.PIPE, **env: str) -> subprocess.Pop
     """daphne serving this project on 127.0.0.1:`port`, on the database and Redis this process
     uses (a test database included), once it accepts connections. Its log goes to `log` (a
     file, for a long run: nobody empties a pipe)."""
-    db = connection.settings_dict
     environment = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CHANNEL_LAYER_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
         **env,

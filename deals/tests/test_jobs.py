@@ -25,15 +25,11 @@ from deals.models import DealEvent, EscrowEntry, SafeDeal
 from deals.tests.conftest import DETAILS
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
+from zattar.testing import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

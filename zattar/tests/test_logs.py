@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from zattar.logs import job_logged
-from zattar.testing import api_for
+from zattar.testing import api_for, run_python
 
 
 def request_lines(caplog) -> list[dict]:
@@ -171,19 +171,12 @@ except ZeroDivisionError:
 
 
 def _run_logged(**env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "zattar.tests.boom_settings",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "DEBUG",
-            **env,
-        },
-        cwd=django_settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return run_python(
+        SCRIPT,
+        DJANGO_SETTINGS_MODULE="zattar.tests.boom_settings",
+        ALLOWED_HOSTS="testserver",
+        LOG_LEVEL="DEBUG",
+        **env,
     )
 
 
@@ -219,12 +212,5 @@ def test_with_log_format_console_lines_are_for_people():
 
 
 def test_an_unknown_log_format_is_refused():
-    result = subprocess.run(
-        [sys.executable, "-c", "import zattar.settings"],
-        env={**os.environ, "LOG_FORMAT": "xml"},
-        cwd=django_settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("import zattar.settings", LOG_FORMAT="xml")
     assert result.returncode != 0 and "LOG_FORMAT" in result.stderr

@@ -82,20 +82,9 @@ def test_without_a_token_set_no_token_opens_it(client, settings):
 
 
 def test_a_bad_allowed_address_stops_the_start():
-    import os
-    import subprocess
-    import sys
+    from zattar.testing import run_python
 
-    from django.conf import settings
-
-    result = subprocess.run(
-        [sys.executable, "-c", "import zattar.settings"],
-        env={**os.environ, "METRICS_ALLOWED_IPS": "127.0.0.1,localhost"},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("import zattar.settings", METRICS_ALLOWED_IPS="127.0.0.1,localhost")
     assert result.returncode != 0 and "METRICS_ALLOWED_IPS" in result.stderr
 
 

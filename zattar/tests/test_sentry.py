@@ -3,15 +3,14 @@
 import gzip
 import json
 import os
-import subprocess
-import sys
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
-from django.conf import settings
+
+from zattar.testing import run_python
 
 SCRIPT = """
 import django, sentry_sdk
@@ -66,19 +65,12 @@ def fake_sentry():
 
 
 def run_site(**env) -> dict[str, tuple[int, str]]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "zattar.tests.boom_settings",
-            "ALLOWED_HOSTS": "testserver",
-            **env,
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_python(
+        SCRIPT,
+        unset=[key for key in os.environ if key.startswith("SENTRY_")],
+        DJANGO_SETTINGS_MODULE="zattar.tests.boom_settings",
+        ALLOWED_HOSTS="testserver",
+        **env,
     )
     assert result.returncode == 0, result.stderr
     answers = {}

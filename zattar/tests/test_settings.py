@@ -1,11 +1,10 @@
 import ast
-import os
 import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.db import connection
+
+from zattar.testing import run_python
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -18,15 +17,7 @@ SHOW = "import zattar.settings as s; print(repr({k: getattr(s, k) for k in %r}))
 
 def _import_settings(*, code: str = "import zattar.settings", **env) -> subprocess.CompletedProcess:
     unset = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND", "EMAIL_ALLOW_UNSENT"}
-    clean = {k: v for k, v in os.environ.items() if k not in unset}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, **env},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(code, unset=unset, **env)
 
 
 def test_production_refuses_the_development_secret_key():
