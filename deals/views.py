@@ -23,11 +23,13 @@ def start(request: HttpRequest, listing_id: int) -> HttpResponse:
     if listing is None:
         raise Http404(_("No such ad."))
     if request.method == "POST":
+        seen = request.POST.get("amount")
+        if seen is not None and parse_id(seen) is None:  # not the price the page showed
+            messages.error(request, _("The price could not be read: check the ad again."))
+            return redirect(listing)
         try:
             deal = services.deal_start(
-                listing_id=listing.pk,
-                buyer=request.user,
-                expected_amount=parse_id(request.POST.get("amount")),
+                listing_id=listing.pk, buyer=request.user, expected_amount=parse_id(seen)
             )
         except DomainError as error:
             messages.error(request, error.detail)

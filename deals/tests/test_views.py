@@ -107,3 +107,14 @@ def test_reviews_are_listed_on_the_profile(client, deal, django_assert_num_queri
         page = client.get(url)
     assert "Всё честно &lt;b&gt;" in page.text and deal.buyer.name in page.text
     assert "4,0" in page.text or "4.0" in page.text
+
+
+@pytest.mark.parametrize("amount", ["1\x00", "сто", ""])
+def test_a_price_that_cannot_be_read_starts_no_deal(client, amount):
+    listing, buyer = ListingFactory(price=7_000), UserFactory()
+    client.force_login(buyer)
+    response = client.post(
+        reverse("deals:start", args=[listing.pk]), {"amount": amount}, follow=True
+    )
+    assert response.status_code == 200 and not SafeDeal.objects.exists()
+    assert "Не удалось прочитать цену" in response.text  # the site's language: Russian
