@@ -38,14 +38,16 @@ class JobAdmin(ProcrastinateJobAdmin):
 
     @admin.action(description=_("Retry the selected failed jobs now"), permissions=["retry"])
     def retry(self, request, queryset) -> None:
-        failed = queryset.filter(status="failed")
+        selected = list(queryset)  # before the retries change what the page's filter matches
+        failed = [job for job in selected if job.status == "failed"]
         for job in failed:
             jobs_app.job_manager.retry_job_by_id(job.id, retry_at=timezone.now())
-        skipped = queryset.count() - len(failed)
-        self.message_user(request, _("%(n)s jobs put back in the queue.") % {"n": len(failed)})
-        if skipped:
+        self.message_user(request, _("Jobs put back in the queue: %(n)s.") % {"n": len(failed)})
+        if len(selected) > len(failed):
             self.message_user(
-                request, _("%(n)s jobs were not failed and were left alone.") % {"n": skipped}
+                request,
+                _("Jobs left alone (they had not failed): %(n)s.")
+                % {"n": len(selected) - len(failed)},
             )
 
     def has_retry_permission(self, request) -> bool:
