@@ -26,6 +26,8 @@ from deals.selectors import NOT_SHIPPABLE_ROOTS
 from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
 from listings.errors import ListingNotFound
 from listings.models import Listing
+from listings.services import listing_release, listing_reserve, listing_sell
+from listings.transitions import PUBLIC
 
 MAX_TEXT = 1000
 
@@ -38,7 +40,7 @@ def deal_start(
     `expected_amount` is the price the buyer saw: a different price now is refused."""
     now = now or timezone.now()
     listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
-    if listing is None or listing.status == Listing.Status.ARCHIVED:
+    if listing is None or listing.status not in PUBLIC:
         raise ListingNotFound()
     if listing.seller_id == buyer.pk:
         raise CannotStartDeal(_("You cannot buy your own ad."))
@@ -71,8 +73,7 @@ def deal_start(
     event = DealEvent.objects.create(
         deal=deal, source="", target=Status.PENDING, actor=buyer, role=Role.BUYER, created_at=now
     )
-    listing.status = Listing.Status.RESERVED
-    listing.save(update_fields=["status", "updated_at"])
+    listing_reserve(listing=listing)
     tasks.deal_changed_notify.defer(event_id=event.pk)
     return deal
 
@@ -178,12 +179,10 @@ def _settle(deal: SafeDeal, target: Status, now: datetime) -> None:
     listing = Listing.objects.select_for_update().get(pk=deal.listing_id)
     if target == Status.COMPLETED:
         _escrow_record(deal, EscrowEntry.Kind.RELEASE, now)
-        listing.status = Listing.Status.SOLD
+        listing_sell(listing=listing)
     else:
         _escrow_record(deal, EscrowEntry.Kind.REFUND, now)
-        if listing.status == Listing.Status.RESERVED:
-            listing.status = Listing.Status.ACTIVE
-    listing.save(update_fields=["status", "updated_at"])
+        listing_release(listing=listing)
 
 
 def _escrow_record(deal: SafeDeal, kind: EscrowEntry.Kind, now: datetime) -> EscrowEntry:

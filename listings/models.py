@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from listings.transitions import Status
+
 
 def in_language(ru: str, kk: str, en: str) -> str:
     """The one of three names that matches the active language (Russian by default)."""
@@ -81,11 +83,18 @@ COVERING = ["price", "city", "category", "root_category", "condition", "image_co
 class Listing(models.Model):
     """An ad: something a seller offers, in one leaf category and one city."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        RESERVED = "reserved", _("Reserved")  # a Safe Deal is open: out of search
-        SOLD = "sold", _("Sold")
-        ARCHIVED = "archived", _("Archived")
+    Status = Status  # the ad's life: listings/transitions.py
+
+    class RejectionReason(models.TextChoices):
+        PROHIBITED = "prohibited", _("Prohibited item")
+        FRAUD = "fraud", _("Signs of fraud")
+        CONTACTS = "contacts", _("Contacts or links in the ad")
+        WRONG_CATEGORY = "wrong_category", _("Wrong category")
+        WRONG_PRICE = "wrong_price", _("Unrealistic price")
+        DUPLICATE = "duplicate", _("Duplicate of another ad")
+        STOLEN_PHOTOS = "stolen_photos", _("Photos taken from another ad")
+        OFFENSIVE = "offensive", _("Offensive content")
+        OTHER = "other", _("Other")
 
     class Condition(models.TextChoices):
         NEW = "new", _("New")
@@ -112,8 +121,20 @@ class Listing(models.Model):
     root_category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # Written only by listings.services, through the table in listings/transitions.py.
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, editable=False
+    )
+    rejection_reason = models.CharField(
+        _("rejection reason"),
+        max_length=20,
+        choices=RejectionReason.choices,
+        blank=True,
+        default="",
+        db_default="",  # bulk loads (COPY) leave it out
+    )
+    rejection_note = models.TextField(
+        _("moderator's note"), max_length=2000, blank=True, default="", db_default=""
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -191,13 +212,19 @@ class ListingImage(models.Model):
     thumbnail = models.ImageField(_("thumbnail"), upload_to=listing_image_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    # A perceptual hash of the picture (imagehash's pHash, 64 bits as a signed integer): the
+    # same photo in another seller's ad is found by equality on this index.
+    phash = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["position", "id"]
-        indexes = [models.Index("listing", "position", name="listing_image_order")]
+        indexes = [
+            models.Index("listing", "position", name="listing_image_order"),
+            models.Index("phash", name="listing_image_phash", condition=Q(phash__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.listing_id}#{self.position}"

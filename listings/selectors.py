@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from listings import search
 from listings.models import Category, City, Favorite, Listing, ListingImage
 from listings.search import SearchFilters, SearchResult
+from listings.transitions import PUBLIC
 
 
 def city_list() -> QuerySet[City]:
@@ -137,13 +138,10 @@ def listing_newest(*, limit: int = 12) -> list[Listing]:
 
 
 def listing_get_public(*, listing_id: int) -> Listing | None:
-    """An ad as its page shows it: active, reserved and sold ads are public, archived ones are
-    not."""
+    """An ad as its page shows it: active, reserved and sold ads of a seller in good standing
+    are public; archived, held, rejected ones and a banned seller's are not."""
     return (
-        Listing.objects.filter(
-            pk=listing_id,
-            status__in=[Listing.Status.ACTIVE, Listing.Status.RESERVED, Listing.Status.SOLD],
-        )
+        Listing.objects.filter(pk=listing_id, status__in=PUBLIC, seller__is_active=True)
         .select_related("seller", "seller__city", "city", "category", "category__parent")
         .prefetch_related("images")
         .first()
@@ -192,7 +190,9 @@ def seller_active_listings(*, seller) -> QuerySet[Listing]:
 
 def favorite_listings(*, user) -> QuerySet[Listing]:
     return with_cards(
-        Listing.objects.filter(favorited_by__user=user).order_by("-favorited_by__created_at")
+        Listing.objects.filter(
+            favorited_by__user=user, status__in=PUBLIC, seller__is_active=True
+        ).order_by("-favorited_by__created_at")
     )
 
 

@@ -23,6 +23,7 @@ from listings.errors import (
     TooManyPhotos,
 )
 from listings.models import Category, City, Favorite, Listing, ListingImage
+from listings.transitions import Role, allowed
 from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
 from zattar.storage import STORAGE_FAILURES, delete_quietly
 
@@ -124,8 +125,18 @@ def listing_create(
         root_category_id=category.parent_id or category.pk,
         image_count=len(photos),
     )
+    _screen(listing)
     _store_photos(listing, list(photos), 0)
     return listing
+
+
+def _screen(listing: Listing, *, resubmitted: bool = False) -> None:
+    """The automatic rules look at what the seller wrote: any hit puts the ad on review."""
+    from moderation.services import listing_screen
+
+    if listing_screen(listing=listing, resubmitted=resubmitted):
+        role = Role.SELLER if resubmitted else Role.SYSTEM
+        _move(listing, Listing.Status.ON_REVIEW, role)
 
 
 EDITABLE = ("title", "description", "price", "negotiable", "condition", "city", "category")
@@ -161,40 +172,125 @@ def listing_update(
         fields.append("image_count")
     if fields:
         listing.save(update_fields=[*fields, "updated_at"])
+    if listing.status in (Listing.Status.ACTIVE, Listing.Status.REJECTED):
+        _screen(listing, resubmitted=listing.status == Listing.Status.REJECTED)
     _store_photos(listing, list(photos), first_position)
     return listing
 
 
-STATUS_MOVES = {
-    # (from, to): what the seller may do from "My ads"
-    (Listing.Status.ACTIVE, Listing.Status.SOLD),
-    (Listing.Status.ACTIVE, Listing.Status.ARCHIVED),
-    (Listing.Status.SOLD, Listing.Status.ACTIVE),
-    (Listing.Status.ARCHIVED, Listing.Status.ACTIVE),
-    (Listing.Status.SOLD, Listing.Status.ARCHIVED),
-}
-
-
-@transaction.atomic
-def listing_set_status(*, listing_id: int, seller, status: str) -> Listing:
-    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
-    if listing.status == status:
-        return listing
-    if (listing.status, status) not in STATUS_MOVES:
+def _move(listing: Listing, target: str, role: Role, *, fields=()) -> Listing:
+    """The one place that assigns `Listing.status`: checks the move against the table."""
+    if not allowed(listing.status, target, role):
         raise StatusChangeNotAllowed(
             _("An ad cannot go from “%(source)s” to “%(target)s”.")
             % {
                 "source": Listing.Status(listing.status).label,
-                "target": Listing.Status(status).label,
+                "target": Listing.Status(target).label,
             }
         )
-    fields = ["status", "updated_at"]
+    listing.status = target
+    listing.save(update_fields=["status", "updated_at", *fields])
+    return listing
+
+
+def _locked(listing_id: int) -> Listing:
+    listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+    if listing is None:
+        raise ListingNotFound()
+    return listing
+
+
+@transaction.atomic
+def listing_set_status(*, listing_id: int, seller, status: str) -> Listing:
+    """The seller's own moves from My ads: sold, archived, back to active."""
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.status == status:
+        return listing
+    fields = []
     if status == Listing.Status.ACTIVE:
         listing.published_at = timezone.now()  # reactivated ads come back to the top
         fields.append("published_at")
-    listing.status = status
-    listing.save(update_fields=fields)
-    return listing
+    return _move(listing, status, Role.SELLER, fields=fields)
+
+
+# Safe Deal's moves: called inside the deal's transaction, which already locks the ad's row.
+
+
+def listing_reserve(*, listing: Listing) -> Listing:
+    return _move(listing, Listing.Status.RESERVED, Role.DEAL)
+
+
+def listing_release(*, listing: Listing) -> Listing:
+    """The deal ended without a sale: the ad is for sale again, unless its seller was banned
+    meanwhile (then it stays hidden until the ban is lifted)."""
+    if listing.status != Listing.Status.RESERVED:
+        return listing
+    target = Listing.Status.ACTIVE if _seller_in_good_standing(listing) else Listing.Status.BLOCKED
+    return _move(listing, target, Role.DEAL)
+
+
+def listing_sell(*, listing: Listing) -> Listing:
+    return _move(listing, Listing.Status.SOLD, Role.DEAL)
+
+
+def _seller_in_good_standing(listing: Listing) -> bool:
+    return type(listing.seller).objects.filter(pk=listing.seller_id, is_active=True).exists()
+
+
+# Moderation's moves (moderation.services writes the reasons and the audit row).
+
+
+@transaction.atomic
+def listing_hold(*, listing_id: int, role: Role = Role.SYSTEM) -> Listing:
+    """Put an active ad on review: out of search, lists and similar ads until a decision."""
+    listing = _locked(listing_id)
+    if listing.status == Listing.Status.ON_REVIEW:
+        return listing
+    return _move(listing, Listing.Status.ON_REVIEW, role)
+
+
+@transaction.atomic
+def listing_approve(*, listing_id: int) -> Listing:
+    listing = _locked(listing_id)
+    target = Listing.Status.ACTIVE if _seller_in_good_standing(listing) else Listing.Status.BLOCKED
+    listing.rejection_reason, listing.rejection_note = "", ""
+    return _move(listing, target, Role.MODERATOR, fields=["rejection_reason", "rejection_note"])
+
+
+@transaction.atomic
+def listing_reject(*, listing_id: int, reason: str, note: str = "") -> Listing:
+    listing = _locked(listing_id)
+    listing.rejection_reason = Listing.RejectionReason(reason)
+    listing.rejection_note = note
+    return _move(
+        listing,
+        Listing.Status.REJECTED,
+        Role.MODERATOR,
+        fields=["rejection_reason", "rejection_note"],
+    )
+
+
+def listings_hide_for_ban(*, seller_id: int) -> list[int]:
+    """A banned seller's active ads leave every list at once; returns their ids."""
+    return _move_all(seller_id, Listing.Status.ACTIVE, Listing.Status.BLOCKED)
+
+
+def listings_restore_after_ban(*, seller_id: int) -> list[int]:
+    """Lifting a ban brings back exactly what it hid: the ads in BLOCKED, nothing else."""
+    return _move_all(seller_id, Listing.Status.BLOCKED, Listing.Status.ACTIVE)
+
+
+def _move_all(seller_id: int, source: str, target: str) -> list[int]:
+    if not allowed(source, target, Role.SYSTEM):
+        raise StatusChangeNotAllowed(f"{source} -> {target}")
+    ids = list(
+        Listing.objects.select_for_update()
+        .filter(seller_id=seller_id, status=source)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Listing.objects.filter(pk__in=ids).update(status=target, updated_at=timezone.now())
+    return ids
 
 
 @transaction.atomic

@@ -84,6 +84,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# My ads' tabs: every status but "hidden: seller banned" (a banned seller cannot sign in).
+SELLER_TABS = [s for s in Listing.Status.values if s != Listing.Status.BLOCKED]
+
+
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = selectors.listing_get_public(listing_id=pk)
@@ -286,7 +290,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_ads(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or Listing.Status.ACTIVE
-    if status not in Listing.Status.values:
+    if status not in SELLER_TABS:
         status = Listing.Status.ACTIVE
     page = Paginator(
         selectors.seller_listings(seller=request.user, status=status), PAGE_SIZE
@@ -298,7 +302,7 @@ def my_ads(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "counts": selectors.seller_status_counts(seller=request.user),
-            "statuses": Listing.Status.choices,
+            "statuses": [c for c in Listing.Status.choices if c[0] in SELLER_TABS],
         },
     )
 

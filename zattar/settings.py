@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "listings",
     "chat",
     "deals",
+    "moderation",
 ]
 
 # Outermost: the metrics' timer and the request log see every request, the security

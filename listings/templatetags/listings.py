@@ -3,6 +3,8 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from listings.transitions import Role, moves_from
+
 register = template.Library()
 
 NBSP = "\u00a0"
@@ -54,3 +56,9 @@ def icon(name: str, size: int = 24, css_class: str = "") -> str:
         static("img/icons.svg"),
         name,
     )
+
+
+@register.filter
+def seller_moves(listing) -> list[str]:
+    """The statuses the seller may move this ad to from My ads (the table decides)."""
+    return [str(target) for target in moves_from(listing.status, Role.SELLER)]

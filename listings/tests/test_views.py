@@ -222,7 +222,15 @@ def test_my_ads_by_status_with_actions(client, seller, django_assert_num_queries
     with django_assert_num_queries(7):
         response = client.get(reverse("listings:my_ads"))
     assert len(response.context["page"].object_list) == 3
-    assert response.context["counts"] == {"active": 3, "reserved": 0, "sold": 1, "archived": 0}
+    assert response.context["counts"] == {
+        "active": 3,
+        "on_review": 0,
+        "rejected": 0,
+        "reserved": 0,
+        "sold": 1,
+        "archived": 0,
+        "blocked": 0,
+    }
     client.post(reverse("listings:status", args=[ads[0].pk]), {"status": "sold"})
     ads[0].refresh_from_db()
     assert ads[0].status == "sold"

@@ -1,0 +1,21 @@
+from zattar.errors import Conflict, DomainError, NotFound
+
+
+class ReportTargetNotFound(NotFound):
+    code = "not_found"
+
+
+class InvalidReport(DomainError):
+    code = "invalid_report"
+
+
+class AlreadyReported(Conflict):
+    code = "already_reported"
+
+
+class NotBanned(Conflict):
+    code = "not_banned"
+
+
+class AlreadyBanned(Conflict):
+    code = "already_banned"
