@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.errors import PhoneUnverified
@@ -26,7 +26,11 @@ def user_by_phone(phone: str) -> User | None:
     """The account a phone number signs in: the one that verified it, else the only one that
     typed it. Several unverified accounts may hold one number (whoever verifies it first takes
     it); none of them signs in by it then, only by email."""
-    holders = list(User.objects.filter(phone=phone).order_by("-phone_verified_at", "pk")[:2])
+    holders = list(
+        User.objects.filter(phone=phone).order_by(
+            F("phone_verified_at").desc(nulls_last=True), "pk"
+        )[:2]
+    )
     if holders and holders[0].phone_verified:
         return holders[0]
     return holders[0] if len(holders) == 1 else None
