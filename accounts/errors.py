@@ -1,6 +1,7 @@
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import NOT_MOBILE
 from zattar.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable
 
 
@@ -92,3 +93,12 @@ class PhoneRevealsUsedUp(DomainError):
             _("You have seen the numbers of enough sellers today. Write to them in the chat."),
             retry_after=retry_after,
         )
+
+
+class PhoneNotMobile(DomainError):
+    """The account's number (typed before only mobiles were accepted) cannot receive an SMS."""
+
+    code = "not_mobile"
+
+    def __init__(self) -> None:
+        super().__init__(NOT_MOBILE)

@@ -42,6 +42,14 @@ def normalize_kz_mobile(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def is_kz_mobile(value: str) -> bool:
+    try:
+        normalize_kz_mobile(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def validate_kz_phone_e164(value: str) -> None:
     """Model-level check: the stored value is already the canonical E.164 form of a mobile."""
     if normalize_kz_mobile(value) != value:

@@ -21,10 +21,12 @@ from accounts.errors import (
     PhoneCodeExpired,
     PhoneCodeWrong,
     PhoneHidden,
+    PhoneNotMobile,
     PhoneRevealsUsedUp,
     PhoneTaken,
 )
 from accounts.models import PhoneCode, PhoneReveal, User
+from accounts.phones import is_kz_mobile
 from accounts.selectors import phone_held_by_verified, phone_verified_required
 from accounts.sms import get_sms_backend
 from listings.models import City, Listing
@@ -182,6 +184,8 @@ def phone_code_send(
     phone = phone or user.phone
     if phone == user.phone and user.phone_verified:
         raise PhoneAlreadyVerified()
+    if not is_kz_mobile(phone):  # an account's old landline
+        raise PhoneNotMobile()
     if phone_held_by_verified(phone=phone, other_than=user):
         raise PhoneTaken()
     _lock(f"phone-code:phone:{phone}")

@@ -162,6 +162,22 @@ class PhoneConfirmSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+class ErrorCodeOrMessagesField(serializers.Field):
+    """`code` of an error, or, when the `code` sent was invalid, the messages about it."""
+
+
+class PhoneConfirmErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(required=False)
+    code = ErrorCodeOrMessagesField(
+        required=False,
+        help_text="`wrong_code` or `code_expired`; or a list of messages about the code sent.",
+    )
+    attempts_left = serializers.IntegerField(required=False)
+
+
 class PhoneRevealSerializer(serializers.Serializer):
     listing_id = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="The ad it was revealed from."

@@ -12,6 +12,7 @@ from accounts import services
 from accounts.api.serializers import (
     LoginSerializer,
     PasswordChangeSerializer,
+    PhoneConfirmErrorSerializer,
     PhoneConfirmSerializer,
     PhoneRevealedSerializer,
     PhoneRevealSerializer,
@@ -142,7 +143,9 @@ class PhoneConfirmView(APIView):
         responses={
             200: UserSerializer,
             400: OpenApiResponse(
-                description="`wrong_code` (with `attempts_left`) or `code_expired`."
+                response=PhoneConfirmErrorSerializer,
+                description="`wrong_code` (with `attempts_left`), `code_expired`, or the "
+                "messages about a malformed `code`.",
             ),
             409: OpenApiResponse(description="`phone_taken`: another account verified it first."),
         },

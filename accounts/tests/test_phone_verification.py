@@ -237,6 +237,15 @@ def test_landlines_are_refused(sms):
     assert not PhoneCode.objects.exists()
 
 
+def test_an_old_landline_on_an_account_gets_no_sms(sms):
+    user = UserFactory(unverified=True)
+    User.objects.filter(pk=user.pk).update(phone="+77272500000")  # typed before the rule
+    user.refresh_from_db()
+    response = api_for(user).post(VERIFY, {}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "not_mobile")
+    assert not PhoneCode.objects.exists()
+
+
 def test_the_whole_flow_on_the_account_pages(client, sms, run_jobs):
     user = UserFactory(unverified=True)
     client.force_login(user)
