@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import PhoneCode, PhoneReveal, User
 from accounts.services import user_tokens_revoke
+from zattar.admin import ReadOnlyAdmin
 
 
 def locked_out_attempts():
@@ -42,6 +43,19 @@ class LockoutFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PhoneVerifiedFilter(admin.SimpleListFilter):
+    title = _("phone verified")
+    parameter_name = "phone_verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset: QuerySet[User]):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(phone_verified_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
@@ -58,12 +72,25 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
     ]
     list_select_related = ["city"]
-    list_filter = [LockoutFilter, "is_staff", "is_active", "city", "date_joined"]
+    list_filter = [
+        LockoutFilter,
+        PhoneVerifiedFilter,
+        "is_staff",
+        "is_active",
+        "city",
+        "date_joined",
+    ]
     search_fields = ["email", "phone", "name"]
-    readonly_fields = ["rating_avg", "rating_count", "date_joined", "last_login"]
+    readonly_fields = [
+        "rating_avg",
+        "rating_count",
+        "date_joined",
+        "last_login",
+        "phone_verified_at",
+    ]
     actions = ["unlock"]
     fieldsets = [
-        (None, {"fields": ["email", "phone", "password"]}),
+        (None, {"fields": ["email", "phone", "phone_verified_at", "show_phone", "password"]}),
         (_("Profile"), {"fields": ["name", "city", "avatar", "rating_avg", "rating_count"]}),
         (
             _("Permissions"),
@@ -79,6 +106,8 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
+        if change and "phone" in form.changed_data:  # a number typed here is not verified
+            obj.phone_verified_at = None
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # Refresh tokens die for good: reactivating the account does not bring them back.
@@ -102,3 +131,39 @@ class UserAdmin(DjangoUserAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(PhoneReveal)
+class PhoneRevealAdmin(ReadOnlyAdmin):
+    """Who saw whose phone number, from which ad and address: a viewer collecting numbers
+    shows here (at most PHONE_REVEALS_PER_DAY sellers a day each)."""
+
+    list_display = ["created_at", "viewer", "seller", "listing", "ip"]
+    list_select_related = ["viewer", "seller", "listing"]
+    list_filter = ["created_at"]
+    search_fields = ["=viewer__id", "viewer__email", "=seller__id", "seller__email", "=ip"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    raw_id_fields = ["viewer", "seller", "listing"]
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(ReadOnlyAdmin):
+    """Codes sent by SMS (their hashes are not shown): who asked for which number, from where,
+    and whether it was confirmed."""
+
+    list_display = ["created_at", "user", "phone", "ip", "sent_at", "attempts", "used_at"]
+    list_select_related = ["user"]
+    list_filter = ["created_at"]
+    search_fields = ["=phone", "user__email", "=ip"]
+    ordering = ["-created_at"]
+    fields = [
+        "user",
+        "phone",
+        "ip",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "attempts",
+        "used_at",
+    ]
