@@ -41,6 +41,19 @@ class ReportReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class PeopleTargetFilter(admin.SimpleListFilter):
+    title = _("about")
+    parameter_name = "about"
+
+    def lookups(self, request, model_admin):
+        return [(t.value, t.label) for t in (TargetType.USER, TargetType.MESSAGE)]
+
+    def queryset(self, request, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        if self.value() in (TargetType.USER, TargetType.MESSAGE):
+            return queryset.filter(target_type=self.value())
+        return queryset
+
+
 @admin.register(PeopleReport)
 class PeopleReportAdmin(ReportReadOnlyAdmin):
     """The queue of open reports about users and chat messages, oldest first."""
@@ -55,7 +68,7 @@ class PeopleReportAdmin(ReportReadOnlyAdmin):
         "open_on_target",
     ]
     list_display_links = ["created_at"]
-    list_filter = ["target_type", "reason"]
+    list_filter = [PeopleTargetFilter, "reason"]
     search_fields = ["subject__email", "subject__name", "reporter__email", "text"]
     fields = [*REPORT_FIELDS[:7], "context"]
     actions = ["dismiss", "uphold"]

@@ -387,6 +387,10 @@ def test_the_queue_shows_a_message_report_with_the_messages_around_it(superuser_
     rows = list(queue.context["cl"].result_list)
     assert rows == [report] and listing_report not in rows
     assert "&lt;script&gt;x&lt;/script&gt;" in queue.content.decode()
+    assert list(superuser_client.get(QUEUE, {"about": "user"}).context["cl"].result_list) == []
+    assert list(superuser_client.get(QUEUE, {"about": "message"}).context["cl"].result_list) == [
+        report
+    ]
     detail = superuser_client.get(
         reverse("admin:moderation_peoplereport_change", args=[report.pk])
     ).content.decode()
