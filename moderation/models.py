@@ -246,3 +246,16 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.target_type} #{self.target_id}"
+
+
+# --- Reports queue (helper `reports`) -----------------------------------------------------------
+
+
+class PeopleReport(Report):
+    """Reports about users and chat messages: the moderators' own queue for them (reports about
+    ads are reasons in the queue of ads on review)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("report about a user or message")
+        verbose_name_plural = _("reports about users and messages")

@@ -1,10 +1,19 @@
 """Every moderation write: one atomic function per decision, each with its audit row."""
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from moderation.models import AuditEntry, ListingFlag, TargetType
+from moderation.errors import AlreadyReported, InvalidReport, ReportTargetNotFound
+from moderation.models import AuditEntry, ListingFlag, Report, TargetType
 
 
 def audit_record(
@@ -41,3 +50,222 @@ def listing_screen(*, listing, resubmitted: bool = False) -> list[ListingFlag]:
     if resubmitted:
         flags.append(ListingFlag(listing=listing, code=ListingFlag.Code.RESUBMITTED))
     return ListingFlag.objects.bulk_create(flags)
+
+
+# --- Reports (helper `reports`) -----------------------------------------------------------------
+# A signed-in user reports an ad, a user or a chat message; enough reports from established
+# accounts hold an ad; a moderator resolves every open report on one target at once.
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """What a report is about, as the reporter may see it."""
+
+    target_type: str
+    target_id: int
+    subject: Any  # the user the report is about
+    label: str  # the ad's title, the user's name, the message's first words
+    url: str  # where the reporter goes back to
+
+
+def _listing_target(*, reporter, target_id: int, lock: bool) -> ReportTarget:
+    from listings.models import Listing
+    from listings.transitions import PUBLIC
+
+    rows = Listing.objects.select_related("seller")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    listing = rows.filter(pk=target_id).first()
+    if listing is None:
+        raise ReportTargetNotFound(_("No such ad."))
+    if listing.seller_id == reporter.pk:
+        raise InvalidReport(_("You cannot report your own ad."))
+    if listing.status not in PUBLIC or not listing.seller.is_active:
+        raise ReportTargetNotFound(_("No such ad."))
+    return ReportTarget(
+        TargetType.LISTING, listing.pk, listing.seller, listing.title, listing.get_absolute_url()
+    )
+
+
+def _user_target(*, reporter, target_id: int) -> ReportTarget:
+    from accounts.selectors import user_get_public
+
+    if target_id == reporter.pk:
+        raise InvalidReport(_("You cannot report yourself."))
+    person = user_get_public(user_id=target_id)
+    if person is None:
+        raise ReportTargetNotFound(_("No such user."))
+    return ReportTarget(
+        TargetType.USER,
+        person.pk,
+        person,
+        person.name,
+        reverse("accounts:profile", args=[person.pk]),
+    )
+
+
+def _message_target(*, reporter, target_id: int) -> ReportTarget:
+    """Only the other participant reports a message: its sender gets 400 (his own words), anyone
+    else 404 (a stranger must not learn the message exists)."""
+    from chat.models import Message
+
+    message = Message.objects.select_related("sender").filter(pk=target_id).first()
+    if message is None or reporter.pk not in (message.sender_id, message.recipient_id):
+        raise ReportTargetNotFound(_("No such message."))
+    if message.sender_id == reporter.pk:
+        raise InvalidReport(_("You cannot report your own message."))
+    if message.sender_id is None:
+        raise InvalidReport(_("Messages from Zattar itself cannot be reported."))
+    return ReportTarget(
+        TargetType.MESSAGE,
+        message.pk,
+        message.sender,
+        Truncator(message.body).chars(60),
+        reverse("chat:conversation", args=[message.conversation_id]),
+    )
+
+
+def report_target(
+    *, reporter, target_type: str, target_id: int, lock: bool = False
+) -> ReportTarget:
+    """The thing `reporter` wants to report, checked: ReportTargetNotFound if he cannot see it,
+    InvalidReport if it is his own (or not reportable). `lock` locks an ad's row, so that
+    concurrent reports on it count each other."""
+    if target_type == TargetType.LISTING:
+        return _listing_target(reporter=reporter, target_id=target_id, lock=lock)
+    if target_type == TargetType.USER:
+        return _user_target(reporter=reporter, target_id=target_id)
+    if target_type == TargetType.MESSAGE:
+        return _message_target(reporter=reporter, target_id=target_id)
+    raise InvalidReport(_("Ads, users and chat messages can be reported."))
+
+
+REPORT_TEXT_MAX = 1000
+
+
+def clean_report_text(text: str) -> str:
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise InvalidReport(_("The text contains a character that is not allowed."))
+    if len(text) > REPORT_TEXT_MAX:
+        message = _("The text can be at most %(max)d characters long.")
+        raise InvalidReport(message % {"max": REPORT_TEXT_MAX})
+    return text
+
+
+@transaction.atomic
+def report_create(
+    *, reporter, target_type: str, target_id: int, reason: str, text: str = ""
+) -> Report:
+    """File one report; the same user, target and reason twice is AlreadyReported. Enough
+    reports from established accounts put an active ad on review at once."""
+    if reason not in Report.Reason.values:
+        raise InvalidReport(_("Choose a reason from the list."))
+    text = clean_report_text(text)
+    target = report_target(
+        reporter=reporter, target_type=target_type, target_id=target_id, lock=True
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent repeat loses here, cleanly
+            report = Report.objects.create(
+                reporter=reporter,
+                target_type=target.target_type,
+                target_id=target.target_id,
+                subject=target.subject,
+                reason=reason,
+                text=text,
+            )
+    except IntegrityError:
+        raise AlreadyReported(
+            _("You have already reported this for this reason. Moderators will look at it.")
+        ) from None
+    if target.target_type == TargetType.LISTING:
+        _hold_if_reported_enough(listing_id=target.target_id, title=target.label)
+    return report
+
+
+def established_reporters(*, target_type: str, target_id: int) -> int:
+    """Distinct users with an open report on the target whose accounts are old enough."""
+    joined_before = timezone.now() - timedelta(hours=settings.REPORTER_MIN_AGE_HOURS)
+    return (
+        Report.objects.filter(
+            target_type=target_type,
+            target_id=target_id,
+            resolved_at__isnull=True,
+            reporter__date_joined__lte=joined_before,
+        )
+        .values("reporter_id")
+        .distinct()
+        .count()
+    )
+
+
+def _hold_if_reported_enough(*, listing_id: int, title: str) -> None:
+    """Called with the ad's row locked: at REPORTS_TO_HOLD established reporters an active ad
+    goes on review, with the reason and an audit row by Zattar itself."""
+    from listings.models import Listing
+    from listings.services import listing_hold
+
+    count = established_reporters(target_type=TargetType.LISTING, target_id=listing_id)
+    if count < settings.REPORTS_TO_HOLD:
+        return
+    if not Listing.objects.filter(pk=listing_id, status=Listing.Status.ACTIVE).exists():
+        return  # reserved, sold, or on review already: nothing to hold
+    listing = listing_hold(listing_id=listing_id)
+    detail = ngettext("%(count)d report", "%(count)d reports", count) % {"count": count}
+    ListingFlag.objects.create(listing_id=listing_id, code=ListingFlag.Code.REPORTS, detail=detail)
+    audit_record(
+        actor=None,
+        action=AuditEntry.Action.HOLD,
+        target_type=TargetType.LISTING,
+        target_id=listing_id,
+        target_repr=title,
+        reason=detail,
+        before={"status": Listing.Status.ACTIVE},
+        after={"status": listing.status, "reports": count},
+    )
+
+
+@transaction.atomic
+def reports_resolve(
+    *, target_type: str, target_id: int, moderator, resolution: str, note: str = ""
+) -> int:
+    """Close every open report on one target with the moderator's resolution (upheld: action
+    was taken; dismissed: nothing wrong) and one audit row; returns how many were closed (0 and
+    no audit row if none was open)."""
+    resolution = Report.Resolution(resolution)
+    reports = list(
+        Report.objects.select_for_update()
+        .filter(target_type=target_type, target_id=target_id, resolved_at__isnull=True)
+        .order_by("pk")
+    )
+    if not reports:
+        return 0
+    ids = [report.pk for report in reports]
+    Report.objects.filter(pk__in=ids).update(
+        resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution
+    )
+    audit_record(
+        actor=moderator,
+        action=AuditEntry.Action.RESOLVE_REPORT,
+        target_type=TargetType(target_type),
+        target_id=target_id,
+        target_repr=_target_repr(target_type, target_id),
+        reason=note,
+        before={"open": len(ids), "report_ids": ids},
+        after={"open": 0, "resolution": resolution.value},
+    )
+    return len(ids)
+
+
+def _target_repr(target_type: str, target_id: int) -> str:
+    from accounts.models import User
+    from chat.models import Message
+    from listings.models import Listing
+
+    if target_type == TargetType.LISTING:
+        return Listing.objects.filter(pk=target_id).values_list("title", flat=True).first() or ""
+    if target_type == TargetType.USER:
+        return User.objects.filter(pk=target_id).values_list("email", flat=True).first() or ""
+    body = Message.objects.filter(pk=target_id).values_list("body", flat=True).first() or ""
+    return Truncator(body).chars(60)

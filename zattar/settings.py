@@ -202,6 +202,11 @@ SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
 SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
 
+# Reports: this many distinct users, each registered at least REPORTER_MIN_AGE_HOURS ago, with an
+# open report on one active ad put it on review at once (fresh accounts cannot take an ad down).
+REPORTS_TO_HOLD = env.int("REPORTS_TO_HOLD", default=3)
+REPORTER_MIN_AGE_HOURS = env.int("REPORTER_MIN_AGE_HOURS", default=24)
+
 # --- Serving ------------------------------------------------------------------------------------
 
 # Processes per web server (gunicorn's sync workers in the split layout, zattar.start). Each is
@@ -352,6 +357,7 @@ RATE_LIMITS = {
         "photo_upload": {"user": "100/h", "ip": "200/h"},
         "conversation_start": {"user": "30/h", "ip": "60/h"},
         "message_send": {"user": "60/10m", "ip": "300/10m"},
+        "report_create": {"user": "20/h", "ip": "60/h"},
     }.items()
 }
 # Uploaded pictures (zattar.images): at most this many pixels, at most this many pixels per byte

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("chat/", include("chat.urls")),
     path("deals/", include("deals.urls")),
+    path("", include("moderation.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -47,6 +47,15 @@
       tick.textContent = " ✓✓";
       tick.setAttribute("aria-label", labels.delivered);
       meta.appendChild(tick);
+    } else if (message.sender !== null && message.id && root.dataset.reportUrl) {
+      // An incoming message can be reported (the page renders the same link for history).
+      var report = document.createElement("a");
+      report.className = "bubble__report";
+      report.rel = "nofollow";
+      report.href = root.dataset.reportUrl + Number(message.id);
+      report.textContent = root.dataset.reportLabel || "Report";
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(report);
     }
     el.appendChild(text);
     el.appendChild(meta);

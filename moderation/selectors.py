@@ -1,0 +1,60 @@
+"""Every read the moderators' screens need."""
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from moderation.models import Report, TargetType
+
+# --- Reports (helper `reports`) -----------------------------------------------------------------
+
+
+def open_reports_on_same_target() -> Subquery:
+    """How many open reports share a report's target (itself included)."""
+    same = (
+        Report.objects.filter(
+            target_type=OuterRef("target_type"),
+            target_id=OuterRef("target_id"),
+            resolved_at__isnull=True,
+        )
+        .order_by()
+        .values("target_type")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(same, output_field=IntegerField()), 0)
+
+
+def people_reports_open(queryset: QuerySet[Report] | None = None) -> QuerySet[Report]:
+    """Open reports about users and chat messages, oldest first, with who and how many."""
+    queryset = Report.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(
+            target_type__in=[TargetType.USER, TargetType.MESSAGE], resolved_at__isnull=True
+        )
+        .select_related("reporter", "subject")
+        .annotate(open_on_target=open_reports_on_same_target())
+        .order_by("created_at", "id")
+    )
+
+
+def message_with_neighbours(*, message_id: int, around: int = 5) -> dict | None:
+    """A reported message with the `around` messages before and after it in its conversation."""
+    from chat.models import Message
+
+    message = (
+        Message.objects.select_related("sender", "conversation__listing")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        return None
+    same = Message.objects.filter(conversation_id=message.conversation_id).select_related("sender")
+    before = list(same.filter(id__lt=message.pk).order_by("-id")[:around])[::-1]
+    after = list(same.filter(id__gt=message.pk).order_by("id")[:around])
+    return {"message": message, "messages": [*before, message, *after]}
+
+
+def user_recent_listings(*, user_id: int, limit: int = 5) -> list:
+    from listings.models import Listing
+
+    return list(Listing.objects.filter(seller_id=user_id).order_by("-created_at", "-id")[:limit])
