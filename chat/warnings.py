@@ -261,6 +261,9 @@ def asks_off_platform_payment(text: str) -> bool:
 def warning_for(text: str) -> str:
     """The one warning a message gets (a FraudWarning value), or "" for none."""
     hosts = link_hosts(text)
+    if hosts:
+        own = own_hosts()
+        hosts = [host for host in hosts if not is_own(host, own)]
     if any(imitated_brand(host) for host in hosts):
         return FraudWarning.PHISHING
     if has_card_number(text):
@@ -268,7 +271,5 @@ def warning_for(text: str) -> str:
     if asks_off_platform_payment(text):
         return FraudWarning.OFF_PLATFORM_PAYMENT
     if hosts:
-        own = own_hosts()
-        if any(not is_own(host, own) for host in hosts):
-            return FraudWarning.EXTERNAL_LINK
+        return FraudWarning.EXTERNAL_LINK
     return ""
