@@ -65,7 +65,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     context = {
         "chat": chat,
         "other": other,
-        "block": selectors.block_state(user=request.user, other_id=other.pk),
+        "blocking": selectors.block_state(user=request.user, other_id=other.pk),
         "warning_kinds": FraudWarning.values,
         "history": history,
         "has_older": has_older,
