@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, UserBlock
 from zattar.admin import ReadOnlyInline
 
 
@@ -19,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class MessageInline(ReadOnlyInline):
     model = Message
-    fields = ["created_at", "sender", "body", "read_at"]
+    fields = ["created_at", "sender", "body", "warning", "read_at"]
     ordering = ["id"]
 
 
@@ -33,8 +33,19 @@ class ConversationAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["id", "conversation", "sender", "body", "created_at", "read_at"]
+    list_display = ["id", "conversation", "sender", "body", "warning", "created_at", "read_at"]
+    list_filter = ["warning"]
     list_select_related = ["conversation", "sender"]
     search_fields = ["body", "sender__email", "=conversation__id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(UserBlock)
+class UserBlockAdmin(ReadOnlyAdmin):
+    """Who blocked whom: a hint for moderators (many blocks of one person say something)."""
+
+    list_display = ["blocker", "blocked", "created_at"]
+    list_select_related = ["blocker", "blocked"]
+    search_fields = ["blocker__email", "blocked__email"]
+    date_hierarchy = "created_at"

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from zattar.errors import DomainError, NotFound
+from zattar.errors import DomainError, Forbidden, NotFound
 
 
 class ConversationNotFound(NotFound):
@@ -28,3 +28,13 @@ class MessageNotSaved(DomainError):
 
     status_code = 503
     code = "unavailable"
+
+
+class Blocked(Forbidden):
+    """One of the two people blocked the other: nothing new passes between them."""
+
+    code = "blocked"
+
+
+class CannotBlock(DomainError):
+    code = "cannot_block"

@@ -38,6 +38,7 @@ def message_payload(message: Message) -> dict:
         "body": message.body,
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
+        "warning": message.warning or None,
     }
 
 

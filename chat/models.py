@@ -51,6 +51,15 @@ class Conversation(models.Model):
         return self.seller if user.pk == self.buyer_id else self.buyer
 
 
+class FraudWarning(models.TextChoices):
+    """What a message carries that scams often do (chat.warnings); the strongest first."""
+
+    PHISHING = "phishing", _("look-alike site")
+    CARD_NUMBER = "card_number", _("card number")
+    OFF_PLATFORM_PAYMENT = "off_platform_payment", _("payment outside Safe Deal")
+    EXTERNAL_LINK = "external_link", _("link to another site")
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation,
@@ -80,6 +89,10 @@ class Message(models.Model):
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Computed once, when the message is saved; empty: nothing to warn about.
+    warning = models.CharField(
+        _("warning"), max_length=32, choices=FraudWarning.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -106,3 +119,34 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.body[:40]}"
+
+
+class UserBlock(models.Model):
+    """`blocker` blocked `blocked`: no messages either way, and neither sees the other's ads
+    in search. History stays readable."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("blocked by"),
+        on_delete=models.CASCADE,
+        related_name="blocks_made",
+        db_index=False,  # user_block_once leads with it
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("blocked user"),
+        on_delete=models.CASCADE,
+        related_name="blocks_received",
+    )
+    created_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="user_block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="user_block_other"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} ⊘ {self.blocked_id}"

@@ -13,13 +13,16 @@ from django.utils.translation import gettext as _
 
 from chat import events, selectors
 from chat.errors import (
+    Blocked,
+    CannotBlock,
     CannotStartConversation,
     ConversationNotFound,
     FloodLimited,
     InvalidMessage,
     MessageNotSaved,
 )
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, UserBlock
+from chat.warnings import warning_for
 from listings.models import Listing
 from zattar import asyncdb
 from zattar.metrics import CHAT_MESSAGES_SENT
@@ -31,6 +34,8 @@ def conversation_start(*, listing: Listing, buyer) -> tuple[Conversation, bool]:
     """The buyer's conversation about the ad, created on first contact."""
     if listing.seller_id == buyer.pk:
         raise CannotStartConversation(_("This is your own ad."))
+    if selectors.is_blocked_between(buyer.pk, listing.seller_id):
+        raise blocked_error()
     existing = Conversation.objects.filter(listing=listing, buyer=buyer).first()
     if existing:
         return existing, False
@@ -69,6 +74,10 @@ def clean_client_id(value) -> str:
             _("“client_id” takes up to 64 letters, digits and _ . : - characters.")
         )
     return value
+
+
+def blocked_error() -> Blocked:
+    return Blocked(_("One of you has blocked the other: messages cannot be sent."))
 
 
 def flood_limited() -> FloodLimited:
@@ -154,6 +163,7 @@ def _unsaved(conversation_id, sender, body, client_id, participants) -> Message:
         recipient_id=seller_id if sender.pk == buyer_id else buyer_id,
         body=text,
         client_id=client_id,
+        warning=warning_for(text),
     )
 
 
@@ -170,8 +180,9 @@ def _saved_before(message: Message) -> Message:
 
 
 # The hot path of the chat, one statement and one round trip: count the sender's recent
-# messages, insert unless flooding or a resend (the unique client_id), move the conversation
-# up the inbox. The ORM would take four statements and a transaction.
+# messages, insert unless flooding, a resend (the unique client_id) or a block between the two
+# people, move the conversation up the inbox. The ORM would take five statements and a
+# transaction.
 INSERT_CHECKED = """
 WITH previous AS (
     SELECT id FROM chat_message
@@ -180,18 +191,26 @@ WITH previous AS (
 ), recent AS (
     SELECT count(*) AS sent FROM chat_message
     WHERE sender_id = %(sender)s AND created_at > now() - make_interval(secs => %(window)s)
+), blocked AS (
+    SELECT EXISTS (
+        SELECT FROM chat_userblock
+        WHERE (blocker_id = %(sender)s AND blocked_id = %(recipient)s)
+            OR (blocker_id = %(recipient)s AND blocked_id = %(sender)s)
+    ) AS yes
 ), saved AS (
-    INSERT INTO chat_message (conversation_id, sender_id, recipient_id, body, client_id, created_at)
-    SELECT %(conversation)s, %(sender)s, %(recipient)s, %(body)s, %(client_id)s, now()
-    FROM recent WHERE recent.sent < %(limit)s AND NOT EXISTS (SELECT FROM previous)
+    INSERT INTO chat_message
+        (conversation_id, sender_id, recipient_id, body, client_id, warning, created_at)
+    SELECT %(conversation)s, %(sender)s, %(recipient)s, %(body)s, %(client_id)s, %(warning)s, now()
+    FROM recent, blocked
+    WHERE recent.sent < %(limit)s AND NOT blocked.yes AND NOT EXISTS (SELECT FROM previous)
     ON CONFLICT (conversation_id, sender_id, client_id) WHERE NOT (client_id = '') DO NOTHING
     RETURNING id, created_at
 ), touched AS (
     UPDATE chat_conversation SET last_message_at = saved.created_at
     FROM saved WHERE chat_conversation.id = %(conversation)s
 )
-SELECT recent.sent, saved.id, saved.created_at, EXISTS (SELECT FROM previous)
-FROM recent LEFT JOIN saved ON true
+SELECT recent.sent, saved.id, saved.created_at, EXISTS (SELECT FROM previous), blocked.yes
+FROM recent CROSS JOIN blocked LEFT JOIN saved ON true
 """
 
 
@@ -204,14 +223,18 @@ def _insert_params(message: Message) -> dict:
         "recipient": message.recipient_id,
         "body": message.body,
         "client_id": message.client_id,
+        "warning": message.warning,
     }
 
 
 def _took(message: Message, row: tuple) -> bool:
     """INSERT_CHECKED's answer: True if saved (the message gets its id and time), False for a
-    resend (acknowledged even over the flood limit); FloodLimited if the sender is over it."""
-    sent, pk, created_at, resent = row
+    resend (acknowledged even over the flood limit or a block); Blocked if either person
+    blocked the other, FloodLimited if the sender is over the limit."""
+    sent, pk, created_at, resent, blocked = row
     if pk is None:
+        if not resent and blocked:
+            raise blocked_error()
         if not resent and sent >= settings.CHAT_FLOOD_LIMIT:
             raise flood_limited()
         return False  # a resend, or the same client_id saved at this very moment
@@ -252,3 +275,20 @@ def system_message_post(*, listing: Listing, buyer, body: str, unread_for) -> Me
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     transaction.on_commit(partial(events.announce_message, message))
     return message
+
+
+def user_block(*, blocker, blocked) -> tuple[UserBlock, bool]:
+    """`blocker` blocks `blocked`: no messages either way from now on, and neither sees the
+    other's ads in search. Blocking again changes nothing (False: it was there)."""
+    if blocker.pk == blocked.pk:
+        raise CannotBlock(_("You cannot block yourself."))
+    with transaction.atomic():
+        block, created = UserBlock.objects.get_or_create(blocker=blocker, blocked=blocked)
+    return block, created
+
+
+def user_unblock(*, blocker, blocked) -> bool:
+    """Lift `blocker`'s block of `blocked` (the other's block, if any, stays); False if there
+    was none."""
+    deleted, _kinds = UserBlock.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)

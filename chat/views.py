@@ -3,14 +3,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.selectors import user_get_public
 from chat import selectors, services
-from chat.errors import CannotStartConversation
+from chat.errors import Blocked, CannotStartConversation
+from chat.models import FraudWarning
 from listings.selectors import listing_get_public
 from zattar.errors import DomainError
 from zattar.ids import parse_id
+from zattar.redirects import safe_next
 from zattar.throttling import rate_limit
 
 HISTORY = 50
@@ -26,7 +30,7 @@ def start(request: HttpRequest, listing_id: int) -> HttpResponse:
         raise Http404(_("No such ad."))
     try:
         conversation, _created = services.conversation_start(listing=listing, buyer=request.user)
-    except CannotStartConversation as error:
+    except (CannotStartConversation, Blocked) as error:
         flash.error(request, error.detail)
         return redirect(listing)
     return redirect("chat:conversation", conversation_id=conversation.pk)
@@ -57,9 +61,12 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     history = selectors.messages_page(conversation=chat, before=before, limit=HISTORY + 1)
     has_older = len(history) > HISTORY
     history = history[1:] if has_older else history
+    other = chat.other(request.user)
     context = {
         "chat": chat,
-        "other": chat.other(request.user),
+        "other": other,
+        "blocking": selectors.block_state(user=request.user, other_id=other.pk),
+        "warning_kinds": FraudWarning.values,
         "history": history,
         "has_older": has_older,
         "cover": chat.listing.images.filter(position=0).first(),
@@ -88,3 +95,38 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if request.htmx:
         return HttpResponse(status=204)
     return redirect("chat:conversation", conversation_id=conversation_id)
+
+
+def _back(request: HttpRequest, person) -> HttpResponse:
+    """To the page the button was on (`next`), or the person's profile."""
+    return redirect(safe_next(request) or reverse("accounts:profile", args=[person.pk]))
+
+
+def _blocked_person(request: HttpRequest, user_id: int):
+    person = user_get_public(user_id=user_id)
+    if person is None:
+        raise Http404(_("No such user."))
+    return person
+
+
+@login_required
+@require_POST
+def block(request: HttpRequest, user_id: int) -> HttpResponse:
+    """ "Block" on a conversation or a profile: back to the page it was pressed on."""
+    person = _blocked_person(request, user_id)
+    try:
+        services.user_block(blocker=request.user, blocked=person)
+    except DomainError as error:
+        flash.error(request, error.detail)
+    else:
+        flash.success(request, _("%(name)s is blocked.") % {"name": person.name})
+    return _back(request, person)
+
+
+@login_required
+@require_POST
+def unblock(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _blocked_person(request, user_id)
+    services.user_unblock(blocker=request.user, blocked=person)
+    flash.success(request, _("%(name)s is unblocked.") % {"name": person.name})
+    return _back(request, person)

@@ -26,6 +26,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from chat.selectors import blocked_user_ids
 from listings.models import Category, City, Listing
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -52,6 +53,8 @@ class SearchFilters:
     condition: str = ""
     has_photos: bool = False
     ordering: str = ""
+    # The signed-in viewer: the ads of people they blocked, or who blocked them, are left out.
+    viewer_id: int | None = None
 
     @property
     def effective_ordering(self) -> str:
@@ -91,6 +94,8 @@ def filtered(filters: SearchFilters) -> QuerySet[Listing]:
         qs = qs.filter(condition=filters.condition)
     if filters.has_photos:
         qs = qs.filter(image_count__gt=0)
+    if filters.viewer_id is not None:  # a subquery: no extra round trip
+        qs = qs.exclude(seller_id__in=blocked_user_ids(user_id=filters.viewer_id))
     return qs
 
 

@@ -72,11 +72,15 @@ def listing_search(
     page_size: int = 20,
     cursor: str | None = None,
     with_count: bool = True,
+    viewer=None,
 ) -> SearchResult:
     """One page of active ads for the filters: by offset page, or after a keyset cursor.
 
     With words that find nothing, the words are corrected against the titles' vocabulary and
-    the search runs once more ("showing results for ...")."""
+    the search runs once more ("showing results for ..."). A signed-in `viewer` does not see
+    the ads of people they blocked or who blocked them."""
+    if getattr(viewer, "is_authenticated", False):
+        filters = replace(filters, viewer_id=viewer.pk)
     found = _search(filters, page, page_size, cursor, with_count)
     if filters.q and with_count and found.count == 0:
         correction = search.typo_correction(filters.q)

@@ -66,10 +66,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
             page_size=PAGE_SIZE,
             cursor=cursor,
             with_count=not showing_more,
+            viewer=request.user,
         )
     except search.InvalidCursor:  # a mangled link: show the first page instead
         showing_more = False
-        result = selectors.listing_search(filters=filters, page=1, page_size=PAGE_SIZE)
+        result = selectors.listing_search(
+            filters=filters, page=1, page_size=PAGE_SIZE, viewer=request.user
+        )
     context = {
         "form": form,
         "filters": filters,

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, FraudWarning, Message, UserBlock
 from zattar import fields
 
 
@@ -15,10 +15,30 @@ class MessageSerializer(serializers.ModelSerializer):
         source="sender_id", allow_null=True, help_text="None for a note from Zattar."
     )
     conversation = serializers.IntegerField(source="conversation_id")
+    warning = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "conversation", "sender", "body", "created_at", "read_at", "client_id"]
+        fields = [
+            "id",
+            "conversation",
+            "sender",
+            "body",
+            "created_at",
+            "read_at",
+            "client_id",
+            "warning",
+        ]
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=FraudWarning.choices,
+            allow_null=True,
+            help_text="What the message carries that scams do (the strongest); None: nothing.",
+        )
+    )
+    def get_warning(self, message: Message) -> str | None:
+        return message.warning or None
 
 
 class MessagePageSerializer(serializers.Serializer):
@@ -48,6 +68,11 @@ class ConversationSerializer(serializers.ModelSerializer):
     other = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
     unread = serializers.SerializerMethodField()
+    blocked = serializers.SerializerMethodField(
+        help_text="One of the two blocked the other: no new messages; history stays readable."
+    )
+    blocked_by_me = serializers.SerializerMethodField()
+    blocked_by_other = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
@@ -59,9 +84,21 @@ class ConversationSerializer(serializers.ModelSerializer):
             "other",
             "last_message",
             "unread",
+            "blocked",
+            "blocked_by_me",
+            "blocked_by_other",
             "last_message_at",
             "created_at",
         ]
+
+    def get_blocked(self, conversation: Conversation) -> bool:
+        return self.get_blocked_by_me(conversation) or self.get_blocked_by_other(conversation)
+
+    def get_blocked_by_me(self, conversation: Conversation) -> bool:
+        return bool(getattr(conversation, "blocked_by_me", False))
+
+    def get_blocked_by_other(self, conversation: Conversation) -> bool:
+        return bool(getattr(conversation, "blocked_me", False))
 
     @extend_schema_field(ListingRefSerializer)
     def get_listing(self, conversation: Conversation) -> dict:
@@ -92,3 +129,15 @@ class ConversationSerializer(serializers.ModelSerializer):
 class SendSerializer(serializers.Serializer):
     body = fields.CharField(max_length=4000, trim_whitespace=False, allow_blank=True)
     client_id = fields.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UserBlock
+        fields = ["user", "created_at"]
+
+    @extend_schema_field(PersonSerializer)
+    def get_user(self, block: UserBlock) -> dict:
+        return {"id": block.blocked.pk, "name": block.blocked.name}

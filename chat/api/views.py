@@ -7,8 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_get_public
 from chat import selectors, services
 from chat.api.serializers import (
+    BlockSerializer,
     ConversationSerializer,
     MessagePageSerializer,
     MessageSerializer,
@@ -17,6 +19,7 @@ from chat.api.serializers import (
 from chat.errors import CannotStartConversation, ConversationNotFound
 from listings.errors import ListingNotFound
 from listings.selectors import listing_get_public
+from zattar.errors import NotFound
 from zattar.ids import parse_id
 from zattar.throttling import rate_limit
 
@@ -40,6 +43,7 @@ class ConversationStartView(APIView):
             200: ConversationSerializer,
             201: ConversationSerializer,
             400: OpenApiResponse(description="Not the ad's seller, or one's own ad."),
+            403: OpenApiResponse(description="`blocked`: one of the two blocked the other."),
         },
         tags=["chat"],
     )
@@ -126,6 +130,7 @@ class MessageListCreateView(APIView):
         responses={
             201: MessageSerializer,
             200: MessageSerializer,
+            403: OpenApiResponse(description="`blocked`: one of the two blocked the other."),
             429: OpenApiResponse(description="Too many messages in a short time."),
             503: OpenApiResponse(description="Not saved (the database did not answer): resend."),
         },
@@ -146,3 +151,54 @@ class MessageListCreateView(APIView):
             MessageSerializer(sent.message).data,
             status=status.HTTP_201_CREATED if sent.created else status.HTTP_200_OK,
         )
+
+
+class UserBlockView(APIView):
+    """`/users/{id}/block`: block a person (no messages either way, no ads of theirs in
+    search, and none of yours in theirs), or lift the block."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _person(self, user_id: int):
+        person = user_get_public(user_id=user_id)
+        if person is None:
+            raise NotFound(_("No such user."))
+        return person
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: BlockSerializer,
+            200: OpenApiResponse(BlockSerializer, description="Blocked before: nothing changed."),
+            400: OpenApiResponse(description="`cannot_block`: oneself."),
+            404: OpenApiResponse(description="No such user."),
+        },
+        tags=["chat"],
+    )
+    def post(self, request: Request, user_id: int) -> Response:
+        block, created = services.user_block(blocker=request.user, blocked=self._person(user_id))
+        return Response(
+            BlockSerializer(block).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="No such user.")},
+        description="204 whether or not the user was blocked.",
+        tags=["chat"],
+    )
+    def delete(self, request: Request, user_id: int) -> Response:
+        services.user_unblock(blocker=request.user, blocked=self._person(user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["chat"])
+class BlockedListView(generics.ListAPIView):
+    """Whom the signed-in user blocked, the latest first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = BlockSerializer
+
+    def get_queryset(self):
+        return selectors.users_blocked_by(user=self.request.user)

@@ -45,6 +45,7 @@ async def test_a_message_crosses_from_one_process_to_another(people, daphne_b):
                 "body": "Из процесса A",
                 "created_at": sent.created_at.isoformat(),
                 "client_id": "",
+                "warning": None,
             },
         }
         # and back: a socket message on B reaches a socket held in this process (A)

@@ -125,7 +125,9 @@ class ListingListCreateView(APIView):
         if not form.is_valid():
             raise ValidationError(form.errors)
         page, page_size = _search_page(request), _search_page_size(request)
-        result = selectors.listing_search(filters=form.filters(), page=page, page_size=page_size)
+        result = selectors.listing_search(
+            filters=form.filters(), page=page, page_size=page_size, viewer=request.user
+        )
 
         def link(number: int) -> str:
             params = request.query_params.copy()

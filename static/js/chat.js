@@ -57,6 +57,10 @@
       meta.appendChild(document.createTextNode(" "));
       meta.appendChild(report);
     }
+    // A warning (a fake site, a card number, ...) is shown to the recipient, above the text.
+    var banner = !mine && message.sender !== null && message.warning &&
+      root.querySelector('template[data-warning-banner="' + message.warning + '"]');
+    if (banner) el.appendChild(banner.content.cloneNode(true));
     el.appendChild(text);
     el.appendChild(meta);
     return el;
@@ -114,7 +118,7 @@
       } else if (data.type === "error") {
         status(data.detail);
         var failed = log.querySelector(".bubble.is-pending");
-        if (failed) {
+        if (failed && input) {
           // Back in the composer; sent again unchanged, it keeps its id, so it cannot post twice.
           input.value = failed.querySelector(".bubble__text").textContent;
           retry = { body: input.value.trim(), clientId: failed.dataset.client };
@@ -134,7 +138,8 @@
     };
   }
 
-  form.addEventListener("submit", function (event) {
+  // A blocked conversation has no composer: it is read-only, and live for read receipts.
+  if (form) form.addEventListener("submit", function (event) {
     var body = input.value.trim();
     if (!body) { event.preventDefault(); return; }
     if (!socket || socket.readyState !== 1) return; // the form posts the ordinary way
@@ -148,13 +153,13 @@
     input.value = "";
     status("");
   });
-  input.addEventListener("keydown", function (event) {
+  if (input) input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
     }
   });
-  input.addEventListener("input", function () {
+  if (input) input.addEventListener("input", function () {
     var now = Date.now();
     if (socket && socket.readyState === 1 && now - lastTypingSent > 2000) {
       lastTypingSent = now;
