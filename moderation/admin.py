@@ -95,10 +95,9 @@ class ListingOnReviewAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
+        # Not ModelAdmin's: that one orders before the annotation it orders by exists.
         return (
-            super()
-            .get_queryset(request)
-            .filter(status=ListingOnReview.Status.ON_REVIEW)
+            ListingOnReview.objects.filter(status=ListingOnReview.Status.ON_REVIEW)
             .annotate(
                 held_since=Coalesce(
                     Min("flags__created_at", filter=Q(flags__resolved_at__isnull=True)),
@@ -122,6 +121,7 @@ class ListingOnReviewAdmin(admin.ModelAdmin):
                     to_attr="open_flags",
                 )
             )
+            .order_by("held_since", "id")
         )
 
     def get_ordering(self, request):

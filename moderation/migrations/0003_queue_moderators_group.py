@@ -43,7 +43,7 @@ def create_moderators(apps, schema_editor) -> None:
 
     # Permissions are normally written after all migrations ran: write them now.
     for app_config in apps.get_app_configs():
-        stub = app_config.models_module is None
+        stub = getattr(app_config, "models_module", None) is None
         if stub:
             app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
