@@ -19,13 +19,14 @@ from django.views.decorators.http import require_POST
 from moderation import services
 from moderation.forms import BanForm, NoteForm, RejectForm
 from moderation.models import AuditEntry, ListingFlag, ListingOnReview, Report, TargetType
+from zattar.admin import ReadOnlyAdmin
 from zattar.errors import DomainError
 
 # --- The audit log (helper queue) ------------------------------------------------------------
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read only for everyone, superusers included: an entry is written by the service that
     made the change, in its transaction, and never altered."""
 
@@ -56,15 +57,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def after_shown(self, entry: AuditEntry):
         return _json_block(entry.after)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 def _json_block(value):
     return format_html(
@@ -83,7 +75,7 @@ def _open_reports():
 
 
 @admin.register(ListingOnReview)
-class ListingOnReviewAdmin(admin.ModelAdmin):
+class ListingOnReviewAdmin(ReadOnlyAdmin):
     """Oldest first; one page per ad to approve it, reject it with a reason, or ban its seller.
     Everything here needs the permission moderation.moderate_listing."""
 
@@ -139,19 +131,10 @@ class ListingOnReviewAdmin(admin.ModelAdmin):
     def age(self, listing) -> str:
         return timesince(listing.held_since)
 
-    # Who may do what: the queue is the moderators' alone; nothing is added, edited or deleted
-    # through the usual forms.
+    # The queue is the moderators' alone; nothing is added, edited or deleted through the
+    # usual forms (ReadOnlyAdmin).
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("moderation.moderate_listing")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         own = [

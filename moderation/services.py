@@ -56,6 +56,19 @@ def _listing_state(listing) -> dict[str, Any]:
     }
 
 
+def _listing_audit(listing, moderator, action: AuditEntry.Action, before, reason: str) -> None:
+    audit_record(
+        actor=moderator,
+        action=action,
+        target_type=TargetType.LISTING,
+        target_id=listing.pk,
+        target_repr=listing.title,
+        reason=reason,
+        before=before,
+        after=_listing_state(listing),
+    )
+
+
 def _listing_decided(*, listing_id: int, moderator) -> dict[str, Any]:
     """Lock the ad and close what held it: its open flags and every open report about it.
     Returns the ad's state before the decision, for the audit row."""
@@ -80,16 +93,7 @@ def listing_approve_reviewed(*, listing_id: int, moderator, note: str = ""):
 
     before = _listing_decided(listing_id=listing_id, moderator=moderator)
     listing = listing_approve(listing_id=listing_id)
-    audit_record(
-        actor=moderator,
-        action=AuditEntry.Action.APPROVE,
-        target_type=TargetType.LISTING,
-        target_id=listing.pk,
-        target_repr=listing.title,
-        reason=note,
-        before=before,
-        after=_listing_state(listing),
-    )
+    _listing_audit(listing, moderator, AuditEntry.Action.APPROVE, before, note)
     return listing
 
 
@@ -105,15 +109,8 @@ def listing_reject_reviewed(*, listing_id: int, moderator, reason: str, note: st
         raise InvalidDecision(_("Choose a reason for the rejection."))
     before = _listing_decided(listing_id=listing_id, moderator=moderator)
     listing = listing_reject(listing_id=listing_id, reason=reason, note=note.strip())
-    audit_record(
-        actor=moderator,
-        action=AuditEntry.Action.REJECT,
-        target_type=TargetType.LISTING,
-        target_id=listing.pk,
-        target_repr=listing.title,
-        reason=f"{reason}: {note}".strip(": "),
-        before=before,
-        after=_listing_state(listing),
+    _listing_audit(
+        listing, moderator, AuditEntry.Action.REJECT, before, f"{reason}: {note}".strip(": ")
     )
     _rejection_mail(listing)
     return listing
@@ -155,16 +152,7 @@ def listing_hold_moderated(*, listing_id: int, moderator, note: str = ""):
 
     before = _listing_state(_locked_listing(listing_id))
     listing = listing_hold(listing_id=listing_id, role=Role.MODERATOR)
-    audit_record(
-        actor=moderator,
-        action=AuditEntry.Action.HOLD,
-        target_type=TargetType.LISTING,
-        target_id=listing.pk,
-        target_repr=listing.title,
-        reason=note,
-        before=before,
-        after=_listing_state(listing),
-    )
+    _listing_audit(listing, moderator, AuditEntry.Action.HOLD, before, note)
     return listing
 
 

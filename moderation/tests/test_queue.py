@@ -348,7 +348,8 @@ def test_nobody_edits_the_audit_log_not_even_a_superuser(client, moderator):
 
 
 def test_the_audit_log_is_filtered_by_action_and_searched_by_target(client, moderator):
-    first, second = held(minutes_ago=2), held(minutes_ago=1)
+    first = held(minutes_ago=2, title="Первое объявление")
+    second = held(minutes_ago=1, title="Второе объявление")
     decide(client, first, decision="approve")
     decide(client, second, decision="reject", **{"reject-reason": "fraud"})
     changelist = reverse("admin:moderation_auditentry_changelist")
