@@ -89,6 +89,7 @@ def _fast_and_isolated(settings, tmp_path):
 REFERENCE_DATA = [
     ("listings.City", "listings.migrations.0002_load_cities", "load_cities"),
     ("listings.Category", "listings.migrations.0005_load_categories", "load_categories"),
+    ("auth.Group", "moderation.migrations.0004_moderators_group", "create_moderators"),
 ]
 
 

@@ -1,20 +1,7 @@
 from django.contrib import admin
 
 from chat.models import Conversation, Message, UserBlock
-from zattar.admin import ReadOnlyInline
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Moderators read conversations (abuse reports); nobody edits them here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from zattar.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class MessageInline(ReadOnlyInline):

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals import services
@@ -110,9 +111,82 @@ class SafeDealAdmin(admin.ModelAdmin):
         return request.user.has_perm("deals.moderate_safedeal")
 
 
+class HiddenFilter(admin.SimpleListFilter):
+    title = _("shown")
+    parameter_name = "hidden"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Shown")), ("yes", _("Hidden by a moderator"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(hidden_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["id", "deal", "author", "subject", "rating", "created_at"]
+    """Reviews are never deleted here (the rating would go stale): a moderator hides one with
+    a reason, or shows it again; the rating is recomputed and the audit log records it."""
+
+    list_display = ["id", "deal", "author", "subject", "rating", "created_at", "hidden_at"]
     list_select_related = ["deal", "author", "subject"]
-    list_filter = ["rating"]
-    readonly_fields = ["deal", "author", "subject", "rating", "text", "created_at"]
+    list_filter = [HiddenFilter, "rating"]
+    readonly_fields = [
+        "deal",
+        "author",
+        "subject",
+        "rating",
+        "text",
+        "created_at",
+        "hidden_at",
+        "hidden_by",
+        "hidden_reason",
+    ]
+    actions = ["hide", "show"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_hide_permission(self, request) -> bool:
+        return request.user.has_perm("deals.hide_review")
+
+    def _each(self, request, queryset, change, done_message) -> None:
+        done = 0
+        for review in queryset:
+            try:
+                change(review)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"#{review.pk}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Hide the selected reviews (with a reason)"), permissions=["hide"])
+    def hide(self, request, queryset):
+        from moderation.forms import ReasonForm, action_form
+
+        form, page = action_form(self, request, queryset, ReasonForm, gettext("Hide reviews"))
+        if form is None:
+            return page
+        self._each(
+            request,
+            queryset,
+            lambda review: services.review_hide(
+                review_id=review.pk, moderator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            gettext("Reviews hidden: %(n)d."),
+        )
+        return None
+
+    @admin.action(description=_("Show the selected reviews again"), permissions=["hide"])
+    def show(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda review: services.review_show(review_id=review.pk, moderator=request.user),
+            gettext("Reviews shown again: %(n)d."),
+        )

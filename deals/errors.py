@@ -40,3 +40,8 @@ class MissingDetails(DomainError):
 
 class ReviewNotAllowed(DomainError):
     code = "review_not_allowed"
+
+
+class ReviewNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(_("No such review."))

@@ -152,11 +152,23 @@ class Review(models.Model):
     )
     text = models.TextField(_("text"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # Hidden by a moderator: out of the profile page, the API and the rating.
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
+    hidden_reason = models.TextField(_("why hidden"), max_length=1000, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["-created_at", "-id"]
+        permissions = [("hide_review", _("Can hide and show reviews"))]
         constraints = [
             models.UniqueConstraint(fields=["deal", "author"], name="review_once_per_side"),
             models.CheckConstraint(

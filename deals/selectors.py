@@ -62,7 +62,10 @@ def disputes_waiting() -> QuerySet[SafeDeal]:
 
 
 def reviews_of(*, user, limit: int = 10) -> list[Review]:
-    """The latest reviews a person received, with their authors, for the profile."""
+    """The latest reviews a person received (not those a moderator hid), with their authors,
+    for the profile."""
     return list(
-        Review.objects.filter(subject=user).select_related("author").order_by("-created_at")[:limit]
+        Review.objects.filter(subject=user, hidden_at__isnull=True)
+        .select_related("author")
+        .order_by("-created_at")[:limit]
     )

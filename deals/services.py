@@ -18,6 +18,7 @@ from deals.errors import (
     MissingDetails,
     PriceChanged,
     ReviewNotAllowed,
+    ReviewNotFound,
     TransitionNotAllowed,
     WrongRole,
 )
@@ -172,8 +173,26 @@ def deal_transition(
     )
     deal.status = target
     deal.save(update_fields=fields)
+    if role == Role.MODERATOR:
+        _dispute_audit(deal, actor=actor, source=source, note=given[Field.NOTE])
     tasks.deal_changed_notify.defer(event_id=event.pk)
     return deal
+
+
+def _dispute_audit(deal: SafeDeal, *, actor, source: Status, note: str) -> None:
+    from moderation.models import AuditEntry, TargetType
+    from moderation.services import audit_record
+
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.RESOLVE_DISPUTE,
+        target_type=TargetType.DEAL,
+        target_id=deal.pk,
+        target_repr=f"#{deal.pk}",
+        reason=note,
+        before={"status": source.value},
+        after={"status": deal.status},
+    )
 
 
 def _settle(deal: SafeDeal, target: Status, now: datetime) -> None:
@@ -281,8 +300,65 @@ def review_leave(
             )
     except IntegrityError:
         raise ReviewNotAllowed(_("You have already reviewed this deal.")) from None
-    totals = Review.objects.filter(subject=subject).aggregate(avg=Avg("rating"), n=Count("id"))
-    subject.rating_avg = round(totals["avg"], 2)
+    _rating_recompute(subject)
+    return review
+
+
+def _rating_recompute(subject: User) -> None:
+    """The person's rating from the reviews that are shown (a hidden review does not count);
+    the caller holds the person's row locked."""
+    totals = Review.objects.filter(subject=subject, hidden_at__isnull=True).aggregate(
+        avg=Avg("rating"), n=Count("id")
+    )
+    subject.rating_avg = round(totals["avg"] or 0, 2)
     subject.rating_count = totals["n"]
     subject.save(update_fields=["rating_avg", "rating_count"])
+
+
+@transaction.atomic
+def review_hide(*, review_id: int, moderator, reason: str) -> Review:
+    """A moderator hides a review (with a reason): off the profile page and the API, out of
+    the rating, recomputed in this transaction; the audit row says who and why."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewNotAllowed(_("Say why the review is hidden."))
+    return _review_visibility(review_id=review_id, moderator=moderator, hide=True, reason=reason)
+
+
+@transaction.atomic
+def review_show(*, review_id: int, moderator, reason: str = "") -> Review:
+    """A moderator shows a hidden review again; it counts in the rating again."""
+    return _review_visibility(
+        review_id=review_id, moderator=moderator, hide=False, reason=reason.strip()
+    )
+
+
+def _review_visibility(*, review_id: int, moderator, hide: bool, reason: str) -> Review:
+    from moderation.models import AuditEntry, TargetType
+    from moderation.services import audit_record
+
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        raise ReviewNotFound()
+    subject = User.objects.select_for_update().get(pk=review.subject_id)  # the rating's row
+    review = Review.objects.select_for_update().get(pk=review_id)
+    before = {"hidden": review.hidden_at is not None, "rating_avg": str(subject.rating_avg)}
+    if (review.hidden_at is not None) == hide:
+        return review
+    if hide:
+        review.hidden_at, review.hidden_by, review.hidden_reason = timezone.now(), moderator, reason
+    else:
+        review.hidden_at, review.hidden_by, review.hidden_reason = None, None, ""
+    review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    _rating_recompute(subject)
+    audit_record(
+        actor=moderator,
+        action=AuditEntry.Action.HIDE_REVIEW if hide else AuditEntry.Action.SHOW_REVIEW,
+        target_type=TargetType.REVIEW,
+        target_id=review.pk,
+        target_repr=str(review),
+        reason=reason,
+        before=before,
+        after={"hidden": hide, "rating_avg": str(subject.rating_avg)},
+    )
     return review

@@ -1,14 +1,37 @@
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+"""The moderators' screens: the queues of ads and reports, the audit log, banned words, bans.
+Actions call moderation.services; nothing here writes a field directly."""
 
-# --- Reports (helper `reports`) -----------------------------------------------------------------
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
 from moderation import selectors, services
-from moderation.models import PeopleReport, Report, TargetType
+from moderation.forms import BanForm, NoteForm, RejectForm
+from moderation.models import (
+    AuditEntry,
+    ListingFlag,
+    ListingOnReview,
+    PeopleReport,
+    Report,
+    TargetType,
+)
+from zattar.admin import ReadOnlyAdmin
+from zattar.errors import DomainError
+
+# --- Reports about users and messages (helper reports) ---------------------------------------
 
 REPORT_FIELDS = [
     "created_at",
@@ -141,3 +164,228 @@ class ReportAdmin(ReportReadOnlyAdmin):
     fields = REPORT_FIELDS
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+# --- The audit log (helper queue) ------------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read only for everyone, superusers included: an entry is written by the service that
+    made the change, in its transaction, and never altered."""
+
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "target_repr"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "target_type"]
+    list_select_related = ["actor"]
+    search_fields = ["=target_id", "target_repr"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = [
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "reason",
+        "before_shown",
+        "after_shown",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("before"))
+    def before_shown(self, entry: AuditEntry):
+        return _json_block(entry.before)
+
+    @admin.display(description=_("after"))
+    def after_shown(self, entry: AuditEntry):
+        return _json_block(entry.after)
+
+
+def _json_block(value):
+    return format_html(
+        "<pre style='margin:0;white-space:pre-wrap'>{}</pre>",
+        json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
+    )
+
+
+# --- The queue of ads on review (helper queue) -----------------------------------------------
+
+
+def _open_reports():
+    return Report.objects.filter(
+        target_type=TargetType.LISTING, target_id=OuterRef("pk"), resolved_at__isnull=True
+    )
+
+
+@admin.register(ListingOnReview)
+class ListingOnReviewAdmin(ReadOnlyAdmin):
+    """Oldest first; one page per ad to approve it, reject it with a reason, or ban its seller.
+    Everything here needs the permission moderation.moderate_listing."""
+
+    list_display = ["title", "seller", "price", "category", "reasons", "report_count", "age"]
+    list_select_related = ["seller", "category"]
+    search_fields = ["title", "seller__email", "=id"]
+    sortable_by = ()
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # Not ModelAdmin's: that one orders before the annotation it orders by exists.
+        return (
+            ListingOnReview.objects.filter(status=ListingOnReview.Status.ON_REVIEW)
+            .annotate(
+                held_since=Coalesce(
+                    Min("flags__created_at", filter=Q(flags__resolved_at__isnull=True)),
+                    "updated_at",
+                ),
+                open_report_count=Coalesce(
+                    Subquery(
+                        _open_reports()
+                        .order_by()
+                        .values("target_id")
+                        .annotate(n=Count("id"))
+                        .values("n")
+                    ),
+                    0,
+                ),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "flags",
+                    queryset=ListingFlag.objects.filter(resolved_at__isnull=True),
+                    to_attr="open_flags",
+                )
+            )
+            .order_by("held_since", "id")
+        )
+
+    def get_ordering(self, request):
+        return ["held_since", "id"]
+
+    @admin.display(description=_("reasons"))
+    def reasons(self, listing) -> str:
+        return ", ".join(str(flag.get_code_display()) for flag in listing.open_flags) or "—"
+
+    @admin.display(description=_("open reports"))
+    def report_count(self, listing) -> int:
+        return listing.open_report_count
+
+    @admin.display(description=_("waiting"))
+    def age(self, listing) -> str:
+        return timesince(listing.held_since)
+
+    # The queue is the moderators' alone; nothing is added, edited or deleted through the
+    # usual forms (ReadOnlyAdmin).
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("moderation.moderate_listing")
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:listing_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="moderation_listingonreview_decide",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The ad as the moderator judges it: read only, with every reason it is held, and the
+        three decisions."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        listing = get_object_or_404(
+            ListingOnReview.objects.select_related("seller", "category", "city"),
+            pk=object_id,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": listing.title,
+            "listing": listing,
+            "on_review": listing.status == ListingOnReview.Status.ON_REVIEW,
+            "images": listing.images.order_by("position", "id"),
+            "flags": listing.flags.select_related("original__seller").order_by("created_at"),
+            "reports": Report.objects.filter(target_type=TargetType.LISTING, target_id=listing.pk)
+            .select_related("reporter")
+            .order_by("resolved_at", "created_at"),
+            "approve_form": NoteForm(prefix="approve"),
+            "reject_form": RejectForm(prefix="reject"),
+            "ban_form": BanForm(prefix="ban"),
+            "decide_url": reverse("admin:moderation_listingonreview_decide", args=[listing.pk]),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/moderation/listingonreview/review.html", context)
+
+    @staticmethod
+    def _decide(request, listing: ListingOnReview) -> str:
+        """Run the decision the moderator chose; returns the message to show."""
+        decision = request.POST.get("decision")
+        if decision == "approve":
+            form = NoteForm(request.POST, prefix="approve")
+            form.is_valid()
+            services.listing_approve_reviewed(
+                listing_id=listing.pk,
+                moderator=request.user,
+                note=form.cleaned_data.get("note", ""),
+            )
+            return gettext("The ad “%(title)s” is approved.") % {"title": listing.title}
+        if decision == "reject":
+            form = RejectForm(request.POST, prefix="reject")
+            if not form.is_valid():
+                raise _FormInvalid(form)
+            services.listing_reject_reviewed(
+                listing_id=listing.pk,
+                moderator=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            return gettext("The ad “%(title)s” is rejected; the seller is told why.") % {
+                "title": listing.title
+            }
+        if decision == "ban":
+            form = BanForm(request.POST, prefix="ban")
+            if not form.is_valid():
+                raise _FormInvalid(form)
+            from moderation.services import user_ban  # helper `bans`
+
+            user_ban(
+                user_id=listing.seller_id,
+                moderator=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            return gettext("The seller %(seller)s is banned.") % {"seller": listing.seller}
+        raise _FormInvalid(None)
+
+    @staticmethod
+    def _invalid(form) -> str:
+        if form is None:
+            return gettext("Choose a decision.")
+        return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+    def decide_view(self, request, listing_id: int):
+        return require_POST(self._decide_view)(request, listing_id)
+
+    def _decide_view(self, request, listing_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        listing = get_object_or_404(ListingOnReview.objects.select_related("seller"), pk=listing_id)
+        here = reverse("admin:moderation_listingonreview_change", args=[listing.pk])
+        try:
+            done = self._decide(request, listing)
+        except _FormInvalid as invalid:
+            self.message_user(request, self._invalid(invalid.form), messages.ERROR)
+            return HttpResponseRedirect(here)
+        except DomainError as error:
+            self.message_user(request, str(error.detail), messages.ERROR)
+            return HttpResponseRedirect(here)
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:moderation_listingonreview_changelist"))
+
+
+class _FormInvalid(Exception):
+    def __init__(self, form) -> None:
+        super().__init__("invalid decision form")
+        self.form = form

@@ -19,3 +19,7 @@ class NotBanned(Conflict):
 
 class AlreadyBanned(Conflict):
     code = "already_banned"
+
+
+class InvalidDecision(DomainError):
+    code = "invalid_decision"

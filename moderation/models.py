@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from listings.models import Listing
+
 
 class TargetType(models.TextChoices):
     LISTING = "listing", _("Ad")
@@ -259,3 +261,17 @@ class PeopleReport(Report):
         proxy = True
         verbose_name = _("report about a user or message")
         verbose_name_plural = _("reports about users and messages")
+
+
+# --- The moderators' queue (helper queue) ----------------------------------------------------
+
+
+class ListingOnReview(Listing):
+    """The ads waiting for a moderator (status on review): the queue's own admin screen, and
+    the permission to decide on them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("ad on review")
+        verbose_name_plural = _("ads on review")
+        permissions = [("moderate_listing", _("Can approve, reject and hold ads"))]

@@ -18,7 +18,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A log moderators read (phone reveals, ...): nobody adds, edits or deletes its rows."""
+    """Records moderators read and nobody edits here (conversations, the audit log, the
+    queue, whose decisions are buttons that call services)."""
 
     def has_add_permission(self, request) -> bool:
         return False
