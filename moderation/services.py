@@ -295,20 +295,20 @@ def _listing_audit(listing, moderator, action: AuditEntry.Action, before, reason
     )
 
 
-def _listing_decided(*, listing_id: int, moderator) -> dict[str, Any]:
-    """Lock the ad and close what held it: its open flags and every open report about it.
-    Returns the ad's state before the decision, for the audit row."""
-    from moderation.models import Report
-
+def _listing_decided(*, listing_id: int, moderator, resolution: str) -> dict[str, Any]:
+    """Lock the ad and close what held it: its open flags and every open report about it
+    (dismissed when the ad is approved, upheld when it is rejected). Returns the ad's state
+    before the decision, for the audit row."""
     listing = _locked_listing(listing_id)
-    now = timezone.now()
     ListingFlag.objects.filter(listing_id=listing_id, resolved_at__isnull=True).update(
-        resolved_at=now
+        resolved_at=timezone.now()
     )
-    # reports_resolve (helper `reports`) does the same for a report queue's decision.
-    Report.objects.filter(
-        target_type=TargetType.LISTING, target_id=listing_id, resolved_at__isnull=True
-    ).update(resolved_at=now, resolved_by=moderator, resolution=Report.Resolution.UPHELD)
+    reports_resolve(
+        target_type=TargetType.LISTING,
+        target_id=listing_id,
+        moderator=moderator,
+        resolution=resolution,
+    )
     return _listing_state(listing)
 
 
@@ -317,7 +317,9 @@ def listing_approve_reviewed(*, listing_id: int, moderator, note: str = ""):
     """A moderator lets a held ad go live (or stay hidden, if its seller is banned)."""
     from listings.services import listing_approve
 
-    before = _listing_decided(listing_id=listing_id, moderator=moderator)
+    before = _listing_decided(
+        listing_id=listing_id, moderator=moderator, resolution=Report.Resolution.DISMISSED
+    )
     listing = listing_approve(listing_id=listing_id)
     _listing_audit(listing, moderator, AuditEntry.Action.APPROVE, before, note)
     return listing
@@ -333,7 +335,9 @@ def listing_reject_reviewed(*, listing_id: int, moderator, reason: str, note: st
 
     if reason not in Listing.RejectionReason.values:
         raise InvalidDecision(_("Choose a reason for the rejection."))
-    before = _listing_decided(listing_id=listing_id, moderator=moderator)
+    before = _listing_decided(
+        listing_id=listing_id, moderator=moderator, resolution=Report.Resolution.UPHELD
+    )
     listing = listing_reject(listing_id=listing_id, reason=reason, note=note.strip())
     _listing_audit(
         listing, moderator, AuditEntry.Action.REJECT, before, f"{reason}: {note}".strip(": ")

@@ -178,7 +178,9 @@ def test_approving_puts_the_ad_in_search_and_closes_its_reasons(client, moderato
     assert not Report.objects.filter(target_id=listing.pk, resolved_at__isnull=True).exists()
     found = client.get(reverse("listings:search"), {"q": "самокат xiaomi"})
     assert listing.get_absolute_url() in found.text
-    entry = AuditEntry.objects.get()
+    closed = AuditEntry.objects.get(action="resolve_report")
+    assert closed.after["resolution"] == "dismissed" and closed.before["open"] == 1
+    entry = AuditEntry.objects.get(action="approve")
     assert (entry.actor, entry.action, entry.target_id) == (moderator, "approve", listing.pk)
     assert entry.before["status"] == "on_review" and entry.after["status"] == "active"
     assert entry.reason == "Номер убран"
