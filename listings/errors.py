@@ -40,3 +40,21 @@ class PhotoStorageUnavailable(Unavailable):
             ),
             retry_after=60,
         )
+
+
+class DuplicateListing(Conflict):
+    """The seller already has this ad (active or on review): he is sent to it, not to a copy."""
+
+    code = "duplicate"
+
+    def __init__(self, existing) -> None:
+        super().__init__(
+            _("You already have this ad: “%(title)s”. Edit it instead of posting it again.")
+            % {"title": existing.title},
+            existing={
+                "id": existing.pk,
+                "url": existing.get_absolute_url(),
+                "title": existing.title,
+            },
+        )
+        self.existing = existing

@@ -172,6 +172,12 @@ def seller_listings(*, seller, status: str | None = None) -> QuerySet[Listing]:
     qs = Listing.objects.filter(seller=seller)
     if status:
         qs = qs.filter(status=status)
+    if status == Listing.Status.ON_REVIEW:  # the seller sees why (the reasons, not report texts)
+        from moderation.selectors import open_listing_flags
+
+        qs = qs.prefetch_related(
+            Prefetch("flags", queryset=open_listing_flags(), to_attr="open_flags")
+        )
     return with_cards(qs.order_by("-created_at", "-id"))
 
 

@@ -5,16 +5,18 @@ import uuid
 from dataclasses import dataclass
 from functools import partial
 
+import imagehash
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageStat
 from redis.exceptions import RedisError
 
 from accounts.selectors import phone_verified_required
 from listings.errors import (
+    DuplicateListing,
     InvalidPhotoOrder,
     ListingHasDeals,
     ListingNotFound,
@@ -43,6 +45,23 @@ class ProcessedPhoto:
     thumbnail: object
     width: int
     height: int
+    # The picture's perceptual hash (moderation.rules finds the same photo in another seller's
+    # ad by it); None for a picture with nothing in it (one flat colour) to tell it apart.
+    phash: int | None = None
+
+
+# Below this spread of grey levels (0-255) a picture is one flat colour: it has no hash.
+FLAT_PICTURE_STDDEV = 2.0
+
+
+def photo_hash(image: Image.Image) -> int | None:
+    """imagehash's pHash as a signed 64-bit integer (the column is a BigIntegerField): a
+    picture re-encoded at another size or quality keeps it; None for a flat picture."""
+    grey = image.convert("L").resize((32, 32), Image.Resampling.BILINEAR)
+    if ImageStat.Stat(grey).stddev[0] < FLAT_PICTURE_STDDEV:
+        return None
+    unsigned = int(str(imagehash.phash(image)), 16)
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
 
 
 def photo_process(upload) -> ProcessedPhoto:
@@ -53,7 +72,7 @@ def photo_process(upload) -> ProcessedPhoto:
     large = encode_jpeg(upright)
     name = uuid.uuid4().hex
     large.name, thumbnail.name = f"{name}.jpg", f"{name}_t.jpg"
-    return ProcessedPhoto(large, thumbnail, *upright.size)
+    return ProcessedPhoto(large, thumbnail, *upright.size, phash=photo_hash(upright))
 
 
 def _locked_own_listing(*, listing_id: int, seller) -> Listing:
@@ -82,6 +101,7 @@ def _store_photos(
                 position=first_position + offset,
                 width=photo.width,
                 height=photo.height,
+                phash=photo.phash,
             )
             image.large.save(photo.large.name, photo.large, save=False)
             saved.append(image.large)
@@ -115,6 +135,7 @@ def listing_create(
     phone_verified_required(seller)  # 403 phone_unverified
     if len(photos) > MAX_PHOTOS:
         raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
+    _refuse_duplicate(seller=seller, title=title, description=description)
     listing = Listing.objects.create(
         seller=seller,
         title=title,
@@ -127,19 +148,46 @@ def listing_create(
         root_category_id=category.parent_id or category.pk,
         image_count=len(photos),
     )
-    _screen(listing)
+    _screen(listing, photos=photos)
     _store_photos(listing, list(photos), 0)
     return listing
 
 
-def _screen(listing: Listing, *, resubmitted: bool = False) -> None:
-    """The automatic rules look at what the seller wrote: any hit puts the ad on review."""
+def _refuse_duplicate(*, seller, title: str, description: str) -> None:
+    """Only on posting: a second copy of one of the seller's own active (or held) ads is
+    refused, naming the first. Editing an ad never makes it a duplicate."""
+    from moderation.rules import duplicate_of
+
+    existing = duplicate_of(seller_id=seller.pk, title=title, description=description)
+    if existing is not None:
+        raise DuplicateListing(existing)
+
+
+def _screen(
+    listing: Listing,
+    *,
+    resubmitted: bool = False,
+    photos: list[ProcessedPhoto] = (),
+    changed: set[str] | None = None,
+) -> None:
+    """The automatic rules look at what the seller wrote and the photos he adds (`changed`:
+    the fields an edit changed; None: a new ad): any hit puts the ad on review."""
     from moderation.services import listing_screen
 
-    if listing_screen(listing=listing, resubmitted=resubmitted):
+    flags = listing_screen(
+        listing=listing,
+        resubmitted=resubmitted,
+        photo_hashes=[photo.phash for photo in photos],
+        changed=changed,
+    )
+    if flags and listing.status != Listing.Status.ON_REVIEW:
         role = Role.SELLER if resubmitted else Role.SYSTEM
         _move(listing, Listing.Status.ON_REVIEW, role)
 
+
+# The statuses an edit is screened in: a live ad, a rejected one being resubmitted, and a held
+# one (a new reason is added to the moderator's list).
+SCREENED = (Listing.Status.ACTIVE, Listing.Status.REJECTED, Listing.Status.ON_REVIEW)
 
 EDITABLE = ("title", "description", "price", "negotiable", "condition", "city", "category")
 
@@ -161,6 +209,7 @@ def listing_update(
         and changes["price"] != listing.price
     ):
         raise StatusChangeNotAllowed(_("The price cannot change while a Safe Deal is open."))
+    changed = {name for name, value in changes.items() if _value(listing, name) != _key(value)}
     for name, value in changes.items():
         setattr(listing, name, value)
     fields = list(changes)
@@ -174,10 +223,24 @@ def listing_update(
         fields.append("image_count")
     if fields:
         listing.save(update_fields=[*fields, "updated_at"])
-    if listing.status in (Listing.Status.ACTIVE, Listing.Status.REJECTED):
-        _screen(listing, resubmitted=listing.status == Listing.Status.REJECTED)
+    if listing.status in SCREENED:
+        _screen(
+            listing,
+            resubmitted=listing.status == Listing.Status.REJECTED,
+            photos=photos,
+            changed=changed,
+        )
     _store_photos(listing, list(photos), first_position)
     return listing
+
+
+def _value(listing: Listing, name: str):
+    """A field's value as it is, a foreign key as its id (no query for the city or category)."""
+    return getattr(listing, f"{name}_id" if name in ("city", "category") else name)
+
+
+def _key(value):
+    return value.pk if isinstance(value, City | Category) else value
 
 
 def _move(listing: Listing, target: str, role: Role, *, fields=()) -> Listing:
@@ -321,6 +384,8 @@ def listing_images_add(
     position = listing.image_count
     listing.image_count += len(photos)
     listing.save(update_fields=["image_count", "updated_at"])
+    if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW):
+        _screen(listing, photos=photos, changed=set())  # the photos only: the text is as it was
     return _store_photos(listing, list(photos), position)
 
 

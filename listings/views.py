@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import phone_verified_required
 from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
-from listings.errors import ListingNotFound, PhotoStorageUnavailable
+from listings.errors import DuplicateListing, ListingNotFound, PhotoStorageUnavailable
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
 from zattar import throttling
@@ -127,6 +127,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @throttling.rate_limit("ad_create")
 def create(request: HttpRequest) -> HttpResponse:
     form = ListingForm(request.POST or None, request.FILES or None)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
@@ -134,10 +135,24 @@ def create(request: HttpRequest) -> HttpResponse:
             )
         except PhotoStorageUnavailable as error:  # nothing saved: the form comes back as sent
             form.add_error("photos", error.detail)
+        except DuplicateListing as error:  # the page names the ad and links to it
+            duplicate = error.existing
         else:
-            messages.success(request, _("Your ad is published."))
+            _say_published(request, listing)
             return redirect(listing)
-    return render(request, "listings/form.html", {"form": form, "listing": None})
+    return render(
+        request, "listings/form.html", {"form": form, "listing": None, "duplicate": duplicate}
+    )
+
+
+def _say_published(request: HttpRequest, listing: Listing) -> None:
+    if listing.status == Listing.Status.ON_REVIEW:  # an automatic rule held it
+        messages.info(
+            request,
+            _("Your ad is saved and goes to a moderator first: until then nobody else sees it."),
+        )
+    else:
+        messages.success(request, _("Your ad is published."))
 
 
 @require_POST
@@ -184,7 +199,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(
+            updated = services.listing_update(
                 listing_id=pk,
                 seller=request.user,
                 photos=form.cleaned_data["photos"],
@@ -196,7 +211,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.detail)
             return redirect("listings:edit", pk=pk)
         else:
-            messages.success(request, _("Your changes are saved."))
+            if updated.status == Listing.Status.ON_REVIEW:
+                messages.info(
+                    request,
+                    _(
+                        "Your changes are saved. The ad goes to a moderator first: until then "
+                        "nobody else sees it."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your changes are saved."))
             return redirect(listing)
     return render(request, "listings/form.html", {"form": form, "listing": listing})
 

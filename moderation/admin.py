@@ -3,6 +3,7 @@ Actions call moderation.services; nothing here writes a field directly."""
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -22,6 +23,7 @@ from moderation import selectors, services
 from moderation.forms import BanForm, NoteForm, RejectForm
 from moderation.models import (
     AuditEntry,
+    BannedWord,
     ListingFlag,
     ListingOnReview,
     PeopleReport,
@@ -389,3 +391,37 @@ class _FormInvalid(Exception):
     def __init__(self, form) -> None:
         super().__init__("invalid decision form")
         self.form = form
+
+
+# --- Banned words (helper `rules`): the list moderation.rules holds ads by -------------------
+
+
+class BannedWordForm(forms.ModelForm):
+    class Meta:
+        model = BannedWord
+        fields = ["word"]
+        help_texts = {
+            "word": _(
+                "A word or phrase in Russian or Kazakh. It matches as a whole word in any letter "
+                "case (ё and е alike), never inside a longer word; end it with * to match every "
+                "word that begins with it (наркот* holds наркотик and наркотики)."
+            )
+        }
+
+    def clean_word(self) -> str:
+        word = " ".join(self.cleaned_data["word"].split())
+        body = word.removesuffix("*")
+        if not any(c.isalpha() for c in body):
+            raise forms.ValidationError(_("Write a word: at least one letter."))
+        if "*" in body:
+            raise forms.ValidationError(_("A * may only end the word."))
+        return word
+
+
+@admin.register(BannedWord)
+class BannedWordAdmin(admin.ModelAdmin):
+    form = BannedWordForm
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]
+    ordering = ["word"]
+    list_per_page = 100

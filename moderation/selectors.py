@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from moderation.models import Report, TargetType
+from moderation.models import ListingFlag, Report, TargetType
 
 # --- Reports (helper `reports`) -----------------------------------------------------------------
 
@@ -58,3 +58,16 @@ def user_recent_listings(*, user_id: int, limit: int = 5) -> list:
     from listings.models import Listing
 
     return list(Listing.objects.filter(seller_id=user_id).order_by("-created_at", "-id")[:limit])
+
+
+# --- Hold reasons (helper `rules`) --------------------------------------------------------------
+
+
+def open_listing_flags() -> QuerySet[ListingFlag]:
+    """The reasons ads are on review now (for a Prefetch on the ads' `flags`)."""
+    return ListingFlag.objects.filter(resolved_at__isnull=True).order_by("created_at", "id")
+
+
+def review_reasons(flags) -> list[str]:
+    """The distinct codes of an ad's open flags, oldest first: what its seller is told."""
+    return list(dict.fromkeys(flag.code for flag in flags))

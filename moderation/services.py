@@ -1,5 +1,6 @@
 """Every moderation write: one atomic function per decision, each with its audit row."""
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -43,12 +44,37 @@ def audit_record(
     )
 
 
-def listing_screen(*, listing, resubmitted: bool = False) -> list[ListingFlag]:
+def listing_screen(
+    *,
+    listing,
+    resubmitted: bool = False,
+    photo_hashes: Iterable[int | None] = (),
+    changed: Collection[str] | None = None,
+) -> list[ListingFlag]:
     """Check an ad the seller has just posted or edited; every reason to hold it becomes an
-    open flag. listings.services puts the ad on review when any is returned."""
-    flags = []
+    open flag. listings.services puts the ad on review when any is returned.
+
+    The automatic rules (moderation/rules.py) look at the text, the price and `photo_hashes`
+    (the photos this change adds); `changed` names the fields an edit changed (None: all, for
+    a new or resubmitted ad). A reason the ad already has open is not raised twice."""
+    from moderation import rules
+
+    hits = rules.listing_hits(
+        listing, photo_hashes=photo_hashes, changed=None if resubmitted else changed
+    )
+    flags = [
+        ListingFlag(listing=listing, code=hit.code, detail=hit.detail, original=hit.original)
+        for hit in hits
+    ]
     if resubmitted:
         flags.append(ListingFlag(listing=listing, code=ListingFlag.Code.RESUBMITTED))
+    if flags and listing.status == "on_review":
+        already = set(
+            ListingFlag.objects.filter(listing=listing, resolved_at__isnull=True).values_list(
+                "code", "detail"
+            )
+        )
+        flags = [flag for flag in flags if (flag.code, flag.detail) not in already]
     return ListingFlag.objects.bulk_create(flags)
 
 

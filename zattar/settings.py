@@ -369,6 +369,20 @@ IMAGE_MAX_PIXELS_PER_BYTE = env.int("IMAGE_MAX_PIXELS_PER_BYTE", default=250)
 IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
 IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=5.0)
 
+# --- Automatic rules at posting and editing (moderation.rules) -------------------------------
+
+# A price is held for review when it is below the median / PRICE_CHECK_FACTOR or above the median
+# * PRICE_CHECK_FACTOR of the active, priced ads of its leaf category published in the last
+# PRICE_CHECK_DAYS days; only when at least PRICE_CHECK_MIN_SAMPLE such ads exist; the median is
+# taken over at most the newest PRICE_CHECK_MAX_SAMPLE of them. Free ads are never held.
+PRICE_CHECK_DAYS = env.int("PRICE_CHECK_DAYS", default=90)
+PRICE_CHECK_MIN_SAMPLE = env.int("PRICE_CHECK_MIN_SAMPLE", default=20)
+PRICE_CHECK_FACTOR = env.float("PRICE_CHECK_FACTOR", default=10.0)
+PRICE_CHECK_MAX_SAMPLE = env.int("PRICE_CHECK_MAX_SAMPLE", default=500)
+# A new ad whose title and description are both at least this similar (pg_trgm similarity, 0-1)
+# to one of the seller's own active or held ads is refused as a duplicate (409 `duplicate`).
+DUPLICATE_SIMILARITY = env.float("DUPLICATE_SIMILARITY", default=0.9)
+
 # Mail: the console in development, SMTP otherwise (EMAIL_HOST and the rest). With DEBUG off a
 # backend that sends nothing (console, locmem, dummy, file) is refused: password-reset links
 # would land in the server log. A staging box may allow it with EMAIL_ALLOW_UNSENT=true.

@@ -121,6 +121,10 @@ class ListingCardSerializer(serializers.ModelSerializer):
 class ListingSerializer(ListingCardSerializer):
     seller = SellerSerializer(read_only=True)
     images = ImageSerializer(many=True, read_only=True)
+    review_reasons = serializers.SerializerMethodField(
+        help_text="Only for the ad's seller: why it is on review (the hold reasons' codes: "
+        "banned_word, contacts, price, photo_copy, reports, resubmitted)."
+    )
 
     class Meta(ListingCardSerializer.Meta):
         fields = [
@@ -130,7 +134,25 @@ class ListingSerializer(ListingCardSerializer):
             "images",
             "created_at",
             "updated_at",
+            "review_reasons",
         ]
+
+    def _for_seller(self, listing: Listing) -> bool:
+        request = self.context.get("request")
+        return request is not None and request.user.pk == listing.seller_id
+
+    def get_review_reasons(self, listing: Listing) -> list[str]:
+        if listing.status != Listing.Status.ON_REVIEW:
+            return []
+        from moderation.selectors import open_listing_flags, review_reasons
+
+        return review_reasons(open_listing_flags().filter(listing=listing))
+
+    def to_representation(self, listing: Listing) -> dict:
+        data = super().to_representation(listing)
+        if not self._for_seller(listing):  # nobody else learns why an ad was held
+            data.pop("review_reasons", None)
+        return data
 
 
 class ListingWriteSerializer(fields.ChangesSomething, serializers.Serializer):

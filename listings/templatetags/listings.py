@@ -62,3 +62,9 @@ def icon(name: str, size: int = 24, css_class: str = "") -> str:
 def seller_moves(listing) -> list[str]:
     """The statuses the seller may move this ad to from My ads (the table decides)."""
     return [str(target) for target in moves_from(listing.status, Role.SELLER)]
+
+
+@register.filter
+def review_labels(flags) -> list[str]:
+    """Why an ad is on review, as its seller is told: each open reason's name, once."""
+    return list(dict.fromkeys(str(flag.get_code_display()) for flag in flags or ()))

@@ -17,13 +17,26 @@ LISTINGS = "/api/v1/listings"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+MODELS = ["Galaxy", "iPhone", "Redmi", "Pixel", "Nokia", "Honor", "Realme", "Vivo", "Oppo", "Sony"]
+
+
+def distinct_ad(n: int) -> dict:
+    """NEW_AD made the seller's n-th different ad: the same one twice is refused as a duplicate."""
+    model = f"{MODELS[n % 10]} {n}"
+    return {
+        **NEW_AD,
+        "title": f"{model} 128GB",
+        "description": f"Телефон {model}: {'коробка, ' * (n % 7)}чек, зарядка, чехол номер {n}.",
+    }
+
+
 def api_as(user, address: str = "203.0.113.10"):
     return api_for(user, address=address)
 
 
 def test_fifty_api_ad_creations_stop_at_twenty_an_hour():
     api = api_as(UserFactory())
-    responses = [api.post(LISTINGS, NEW_AD, format="json") for _ in range(50)]
+    responses = [api.post(LISTINGS, distinct_ad(n), format="json") for n in range(50)]
     assert [r.status_code for r in responses] == [201] * 20 + [429] * 30
     body = responses[-1].json()
     assert set(body) == {"detail", "code", "retry_after"} and body["code"] == "throttled"
@@ -34,8 +47,10 @@ def test_fifty_api_ad_creations_stop_at_twenty_an_hour():
 def test_ad_creation_is_limited_per_address_across_accounts(settings):
     rate_limits(settings, ad_create={"user": "20/h", "ip": "3/h"})
     first, second = UserFactory(), UserFactory()
-    codes = [api_as(first).post(LISTINGS, NEW_AD, format="json").status_code for _ in range(2)]
-    codes += [api_as(second).post(LISTINGS, NEW_AD, format="json").status_code for _ in range(2)]
+    posts = [(first, 1), (first, 2), (second, 3), (second, 4)]
+    codes = [
+        api_as(user).post(LISTINGS, distinct_ad(n), format="json").status_code for user, n in posts
+    ]
     assert codes == [201, 201, 201, 429]
     elsewhere = api_as(second, address="198.51.100.7").post(LISTINGS, NEW_AD, format="json")
     assert elsewhere.status_code == 201

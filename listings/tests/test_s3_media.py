@@ -4,6 +4,7 @@ hangs does to an upload (nothing saved, a clear error, never a 500)."""
 
 import html
 import io
+import itertools
 import re
 import socket
 import time
@@ -47,11 +48,15 @@ def ad_form(**overrides):
     }
 
 
+NUMBERS = itertools.count(1)
+
+
 def new_listing(seller, photos: int = 1) -> Listing:
+    n = next(NUMBERS)  # each ad its own: the same ad twice is refused as a duplicate
     return services.listing_create(
         seller=seller,
-        title="Стол письменный",
-        description="Крепкий стол, без царапин, 120 на 60 см.",
+        title=f"Стол письменный {n}",
+        description=f"Крепкий стол номер {n}, без царапин, {100 + n} на 60 см.",
         price=20_000,
         negotiable=False,
         condition="used",
