@@ -19,3 +19,14 @@ class NotBanned(Conflict):
 
 class AlreadyBanned(Conflict):
     code = "already_banned"
+
+
+# --- bans ---------------------------------------------------------------------------------------
+
+
+class CannotBan(DomainError):
+    code = "cannot_ban"
+
+
+class BanUserNotFound(NotFound):
+    code = "not_found"
