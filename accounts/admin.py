@@ -168,8 +168,7 @@ class UserAdmin(DjangoUserAdmin):
         if done:
             self.message_user(
                 request,
-                ngettext("%(count)d user banned.", "%(count)d users banned.", done)
-                % {"count": done},
+                gettext("Users banned: %(count)d.") % {"count": done},
                 messages.SUCCESS,
             )
         return None
@@ -186,7 +185,7 @@ class UserAdmin(DjangoUserAdmin):
         if done:
             self.message_user(
                 request,
-                ngettext("%(count)d ban lifted.", "%(count)d bans lifted.", done) % {"count": done},
+                gettext("Bans lifted: %(count)d.") % {"count": done},
                 messages.SUCCESS,
             )
 

@@ -242,3 +242,19 @@ def test_a_password_reset_does_not_let_a_banned_user_back(client, moderator, run
         "/api/v1/users/login", {"login": user.email, "password": "Aktau-Sea-2026"}, format="json"
     )
     assert login.status_code == 403 and login.json()["code"] == "account_banned"
+
+
+def test_a_dispute_refunded_while_the_seller_is_banned_keeps_his_ad_hidden(moderator):
+    ad = ListingFactory(price=70_000)
+    deal = deal_services.deal_start(listing_id=ad.pk, buyer=UserFactory())
+    ban(ad.seller, moderator)
+    resolver = UserFactory(is_staff=True)
+    resolver.user_permissions.add(Permission.objects.get(codename="moderate_safedeal"))
+    deal_services.deal_transition(
+        deal_id=deal.pk, actor=resolver, target=DealStatus.CANCELLED, note="Возврат покупателю"
+    )
+    ad.refresh_from_db()
+    assert ad.status == Listing.Status.BLOCKED
+    services.user_unban(user_id=ad.seller_id, moderator=moderator)
+    ad.refresh_from_db()
+    assert ad.status == Listing.Status.ACTIVE
