@@ -1,3 +1,5 @@
+from functools import partial
+
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django import forms
@@ -10,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PhoneCode, PhoneReveal, User
 from accounts.services import user_tokens_revoke
 from moderation.models import Ban
 from moderation.selectors import ban_open_for
 from moderation.services import user_ban, user_unban
+from zattar.admin import ReadOnlyAdmin
 from zattar.errors import DomainError
 
 
@@ -48,6 +51,19 @@ class LockoutFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PhoneVerifiedFilter(admin.SimpleListFilter):
+    title = _("phone verified")
+    parameter_name = "phone_verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset: QuerySet[User]):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(phone_verified_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
@@ -64,12 +80,25 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
     ]
     list_select_related = ["city"]
-    list_filter = [LockoutFilter, "is_staff", "is_active", "city", "date_joined"]
+    list_filter = [
+        LockoutFilter,
+        PhoneVerifiedFilter,
+        "is_staff",
+        "is_active",
+        "city",
+        "date_joined",
+    ]
     search_fields = ["email", "phone", "name"]
-    readonly_fields = ["rating_avg", "rating_count", "date_joined", "last_login"]
+    readonly_fields = [
+        "rating_avg",
+        "rating_count",
+        "date_joined",
+        "last_login",
+        "phone_verified_at",
+    ]
     actions = ["unlock", "ban", "lift_ban"]
     fieldsets = [
-        (None, {"fields": ["email", "phone", "password"]}),
+        (None, {"fields": ["email", "phone", "phone_verified_at", "show_phone", "password"]}),
         (_("Profile"), {"fields": ["name", "city", "avatar", "rating_avg", "rating_count"]}),
         (
             _("Permissions"),
@@ -85,6 +114,8 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
+        if change and "phone" in form.changed_data:  # a number typed here is not verified
+            obj.phone_verified_at = None
         if not (change and "is_active" in form.changed_data) or obj.is_staff or obj.is_superuser:
             super().save_model(request, obj, form, change)
             if change and "is_active" in form.changed_data and not obj.is_active:
@@ -153,41 +184,32 @@ class UserAdmin(DjangoUserAdmin):
                     "opts": self.model._meta,
                 },
             )
-        done = 0
-        for user in queryset:
-            try:
-                user_ban(
-                    user_id=user.pk,
-                    moderator=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{user.email}: {error.detail}", messages.ERROR)
+        data = form.cleaned_data
+        done = self._each_user(
+            request,
+            queryset,
+            partial(user_ban, moderator=request.user, reason=data["reason"], note=data["note"]),
+        )
         if done:
-            self.message_user(
-                request,
-                gettext("Users banned: %(count)d.") % {"count": done},
-                messages.SUCCESS,
-            )
+            self.message_user(request, gettext("Users banned: %(count)d.") % {"count": done})
         return None
 
     @admin.action(description=_("Lift the ban of the selected users"), permissions=["ban"])
     def lift_ban(self, request, queryset: QuerySet[User]) -> None:
+        done = self._each_user(request, queryset, partial(user_unban, moderator=request.user))
+        if done:
+            self.message_user(request, gettext("Bans lifted: %(count)d.") % {"count": done})
+
+    def _each_user(self, request, queryset: QuerySet[User], call) -> int:
+        """`call(user_id=...)` for each selected user; a refusal is shown and the rest go on."""
         done = 0
         for user in queryset:
             try:
-                user_unban(user_id=user.pk, moderator=request.user)
+                call(user_id=user.pk)
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{user.email}: {error.detail}", messages.ERROR)
-        if done:
-            self.message_user(
-                request,
-                gettext("Bans lifted: %(count)d.") % {"count": done},
-                messages.SUCCESS,
-            )
+        return done
 
 
 class BanForm(forms.Form):
@@ -195,3 +217,39 @@ class BanForm(forms.Form):
     note = forms.CharField(
         label=_("Note for the moderators"), widget=forms.Textarea, required=False, max_length=2000
     )
+
+
+@admin.register(PhoneReveal)
+class PhoneRevealAdmin(ReadOnlyAdmin):
+    """Who saw whose phone number, from which ad and address: a viewer collecting numbers
+    shows here (at most PHONE_REVEALS_PER_DAY sellers a day each)."""
+
+    list_display = ["created_at", "viewer", "seller", "listing", "ip"]
+    list_select_related = ["viewer", "seller", "listing"]
+    list_filter = ["created_at"]
+    search_fields = ["=viewer__id", "viewer__email", "=seller__id", "seller__email", "=ip"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    raw_id_fields = ["viewer", "seller", "listing"]
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(ReadOnlyAdmin):
+    """Codes sent by SMS (their hashes are not shown): who asked for which number, from where,
+    and whether it was confirmed."""
+
+    list_display = ["created_at", "user", "phone", "ip", "sent_at", "attempts", "used_at"]
+    list_select_related = ["user"]
+    list_filter = ["created_at"]
+    search_fields = ["=phone", "user__email", "=ip"]
+    ordering = ["-created_at"]
+    fields = [
+        "user",
+        "phone",
+        "ip",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "attempts",
+        "used_at",
+    ]

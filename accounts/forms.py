@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import account_blocked_message
 from accounts.models import User
-from accounts.phones import normalize_kz_phone
+from accounts.phones import normalize_kz_mobile
+from accounts.selectors import phone_held_by_verified
 from accounts.services import AVATAR_LIMITS
 from listings.models import City
 from zattar import tasks
@@ -26,8 +27,10 @@ def clean_new_email(value: str) -> str:
 
 
 def clean_new_phone(value: str) -> str:
-    phone = normalize_kz_phone(value)
-    if User.objects.filter(phone=phone).exists():
+    """A mobile number no account has verified. Accounts that only typed it do not keep it
+    from anyone: whoever verifies it first takes it."""
+    phone = normalize_kz_mobile(value)
+    if phone_held_by_verified(phone=phone):
         raise ValidationError(PHONE_TAKEN, code="phone_taken")
     return phone
 
@@ -116,9 +119,52 @@ class ProfileForm(forms.Form):
         help_text=_("JPEG, PNG or WebP up to 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+    show_phone = forms.TypedChoiceField(
+        label=_("How buyers reach you"),
+        choices=[(False, _("Chat only")), (True, _("Chat, and show my phone on request"))],
+        coerce=lambda value: value in (True, "True"),
+        required=False,
+        empty_value=None,  # not sent: unchanged
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A signed-in buyer with a verified phone sees your number after a click; it is never "
+            "in the page before."
+        ),
+    )
 
     def clean_avatar(self):
         return clean_avatar_upload(self.cleaned_data.get("avatar"))
+
+
+CODE_PATTERN = r"^\d{6}$"
+
+
+class PhoneSendForm(forms.Form):
+    """Where to send a code: the account's number, or a new one (it replaces the old number
+    once its code is confirmed)."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        required=False,
+        help_text=_("Kazakhstan mobile number, for example +7 701 123 45 67."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return normalize_kz_mobile(value) if value else ""
+
+
+class PhoneConfirmForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the SMS"),
+        regex=CODE_PATTERN,
+        error_messages={"invalid": _("The code is six digits.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6}
+        ),
+    )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

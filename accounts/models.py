@@ -30,15 +30,26 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person on Zattar. Logs in with email or phone; both are unique."""
+    """A person on Zattar. Logs in with email or phone. The email is unique; a phone number
+    belongs to the account that verified it by SMS (unique among verified accounts): accounts
+    that only typed it keep it unverified, and are asked for another number."""
 
     email = models.EmailField(_("email"), max_length=254, unique=True)
     phone = models.CharField(
         _("phone"),
         max_length=16,
-        unique=True,
+        db_index=True,
         validators=[validate_kz_phone_e164],
         help_text=_("E.164, for example +77011234567."),
+    )
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    show_phone = models.BooleanField(
+        _("show my phone"),
+        default=False,
+        help_text=_(
+            "Signed-in buyers with a verified phone may reveal your number with a click. "
+            "Otherwise they can only write to you in the chat."
+        ),
     )
     name = models.CharField(_("display name"), max_length=60)
     city = models.ForeignKey(
@@ -70,6 +81,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
                 violation_error_message=_("A user with this email already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone_verified_at__isnull=False),
+                name="accounts_user_verified_phone_unique",
+                violation_error_message=_("Another account has verified this phone number."),
             ),
         ]
 
@@ -115,3 +132,73 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def phone_display(self) -> str:
         return format_kz_phone(self.phone)
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
+
+
+class PhoneCode(models.Model):
+    """A code sent by SMS to prove a number is the user's. Only an HMAC of it is stored; it
+    lives PHONE_CODE_TTL, dies after PHONE_CODE_MAX_ATTEMPTS wrong tries or its use, and the
+    rows are what the sending limits (per number, per client address) count."""
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    phone = models.CharField(_("phone"), max_length=16)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="accounts_phonecode_phone_idx"),
+            models.Index(fields=["ip", "created_at"], name="accounts_phonecode_ip_idx"),
+            models.Index(fields=["user", "created_at"], name="accounts_phonecode_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def phone_display(self) -> str:
+        return format_kz_phone(self.phone)
+
+
+class PhoneReveal(models.Model):
+    """One click on "Show phone": who saw whose number, from which ad and address."""
+
+    viewer = models.ForeignKey(
+        "accounts.User", verbose_name=_("viewer"), on_delete=models.CASCADE, related_name="+"
+    )
+    seller = models.ForeignKey(
+        "accounts.User", verbose_name=_("seller"), on_delete=models.CASCADE, related_name="+"
+    )
+    listing = models.ForeignKey(
+        "listings.Listing",
+        verbose_name=_("ad"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("phone reveal")
+        verbose_name_plural = _("phone reveals")
+        indexes = [
+            models.Index(fields=["viewer", "created_at"], name="accounts_reveal_viewer_idx"),
+            models.Index(fields=["seller", "created_at"], name="accounts_reveal_seller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} → {self.seller_id}"

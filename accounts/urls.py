@@ -34,6 +34,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("users/<int:user_id>/", views.profile, name="profile"),
+    path("phone/", views.phone, name="phone"),
+    path("phone/send/", views.phone_send, name="phone_send"),
+    path("phone/confirm/", views.phone_confirm, name="phone_confirm"),
+    path("users/<int:user_id>/phone/reveal/", views.phone_reveal, name="phone_reveal"),
     path(
         "password/change/",
         rate_limit("password_change")(

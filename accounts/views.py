@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -5,16 +7,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.errors import AvatarStorageUnavailable
-from accounts.forms import ProfileForm, RegisterForm
+from accounts.forms import PhoneConfirmForm, PhoneSendForm, ProfileForm, RegisterForm
 from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
+from zattar.errors import DomainError
+from zattar.ids import parse_id
 from zattar.redirects import safe_next
-from zattar.throttling import rate_limit
+from zattar.throttling import client_network, rate_limit
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,7 +62,7 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"name": user.name, "city": user.city_id}
+    initial = {"name": user.name, "city": user.city_id, "show_phone": user.show_phone}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         avatar = form.cleaned_data["avatar"]
@@ -69,6 +74,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 clear_city=form.cleaned_data["city"] is None,
                 avatar=avatar or None,
                 clear_avatar=avatar is False,
+                show_phone=form.cleaned_data["show_phone"],
             )
         except ValidationError as error:  # decoding the avatar found the server busy
             form.add_error("avatar", error)
@@ -78,3 +84,100 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile_edit")
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+def _phone_page(request: HttpRequest, send_form=None, confirm_form=None, status=200):
+    user = request.user
+    return render(
+        request,
+        "accounts/phone.html",
+        {
+            "send_form": send_form or PhoneSendForm(),
+            "confirm_form": confirm_form or PhoneConfirmForm(),
+            "pending": selectors.phone_code_pending(user=user),
+            "phone_taken": not user.phone_verified
+            and selectors.phone_held_by_verified(phone=user.phone, other_than=user),
+            "next": safe_next(request),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def phone(request: HttpRequest) -> HttpResponse:
+    """The account's phone: verified or not, a form to send a code (to the number or a new
+    one), and one to confirm it."""
+    return _phone_page(request)
+
+
+@login_required
+@require_POST
+def phone_send(request: HttpRequest) -> HttpResponse:
+    form = PhoneSendForm(request.POST)
+    if not form.is_valid():
+        return _phone_page(request, send_form=form, status=400)
+    try:
+        code = services.phone_code_send(
+            user=request.user, ip=client_network(request), phone=form.cleaned_data["phone"]
+        )
+    except DomainError as error:
+        form.add_error("phone", error.detail)
+        return _phone_page(request, send_form=form, status=error.status_code)
+    messages.success(
+        request,
+        _("We have sent a code to %(phone)s. Enter it below.") % {"phone": code.phone_display},
+    )
+    return redirect(_phone_url(request))
+
+
+@login_required
+@require_POST
+def phone_confirm(request: HttpRequest) -> HttpResponse:
+    form = PhoneConfirmForm(request.POST)
+    if not form.is_valid():
+        return _phone_page(request, confirm_form=form, status=400)
+    try:
+        services.phone_confirm(user=request.user, code=form.cleaned_data["code"])
+    except DomainError as error:
+        form.add_error("code", error.detail)
+        return _phone_page(request, confirm_form=form, status=error.status_code)
+    messages.success(request, _("Your phone number is verified."))
+    return redirect(safe_next(request) or "accounts:phone")
+
+
+def _phone_url(request: HttpRequest) -> str:
+    target = safe_next(request)
+    url = reverse("accounts:phone")
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+@login_required
+@require_POST
+def phone_reveal(request: HttpRequest, user_id: int) -> HttpResponse:
+    """ "Show phone": the number in a fragment the button's htmx swaps in (or, without
+    JavaScript, a message on the page the viewer came from)."""
+    try:
+        seller = services.phone_reveal(
+            viewer=request.user,
+            seller_id=user_id,
+            listing_id=parse_id(request.POST.get("listing", "")),
+            ip=client_network(request),
+        )
+    except DomainError as error:
+        if request.htmx:
+            return render(
+                request,
+                "accounts/phone_reveal.html#refused",
+                {"error": error},
+                status=error.status_code,
+            )
+        messages.error(request, error.detail)
+        return redirect(safe_next(request) or "home")
+    if request.htmx:
+        return render(request, "accounts/phone_reveal.html#number", {"seller": seller})
+    messages.info(
+        request,
+        _("%(name)s's phone: %(phone)s") % {"name": seller.name, "phone": seller.phone_display},
+    )
+    return redirect(safe_next(request) or seller)

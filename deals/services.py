@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import phone_verified_required
 from deals import selectors, tasks
 from deals.errors import (
     AdAlreadyInDeal,
@@ -39,6 +40,7 @@ def deal_start(
     """The buyer pays into escrow: the deal opens, the money is held, the ad is reserved.
     `expected_amount` is the price the buyer saw: a different price now is refused."""
     now = now or timezone.now()
+    phone_verified_required(buyer)  # 403 phone_unverified
     listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
     if listing is None or listing.status not in PUBLIC:
         raise ListingNotFound()

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import phone_verified_required
 from deals import selectors, services
 from deals.forms import ReviewForm, TransitionForm
 from deals.transitions import Role, Status
@@ -16,6 +17,7 @@ from zattar.ids import parse_id
 
 
 @login_required
+@phone_verified_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, listing_id: int) -> HttpResponse:
     """ "Buy with Safe Deal": a confirmation step with the amount and the rules, then the deal."""

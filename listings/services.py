@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 from redis.exceptions import RedisError
 
+from accounts.selectors import phone_verified_required
 from listings.errors import (
     InvalidPhotoOrder,
     ListingHasDeals,
@@ -111,6 +112,7 @@ def listing_create(
     category: Category,
     photos: list[ProcessedPhoto] = (),
 ) -> Listing:
+    phone_verified_required(seller)  # 403 phone_unverified
     if len(photos) > MAX_PHOTOS:
         raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
     listing = Listing.objects.create(

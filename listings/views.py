@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import phone_verified_required
 from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
 from listings.errors import ListingNotFound, PhotoStorageUnavailable
@@ -118,6 +119,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@phone_verified_required
 @require_http_methods(["GET", "POST"])
 @throttling.rate_limit("ad_create")
 def create(request: HttpRequest) -> HttpResponse:

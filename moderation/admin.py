@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Ban
+from zattar.admin import ReadOnlyAdmin
 
 # --- bans ---------------------------------------------------------------------------------------
 # The history of bans, read-only: a ban is made and lifted from the users' list (its actions, or
@@ -9,7 +10,7 @@ from moderation.models import Ban
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(ReadOnlyAdmin):
     list_display = ["user", "reason", "created_at", "banned_by", "in_force", "lifted_at"]
     list_filter = ["reason", ("lifted_at", admin.EmptyFieldListFilter), "created_at"]
     list_select_related = ["user", "banned_by"]
@@ -28,12 +29,3 @@ class BanAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("in force"))
     def in_force(self, ban: Ban) -> bool:
         return ban.lifted_at is None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

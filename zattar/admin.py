@@ -17,6 +17,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log moderators read (phone reveals, ...): nobody adds, edits or deletes its rows."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # --- Background jobs -------------------------------------------------------------------------
 # procrastinate's own screens (jobs, their arguments, status and events, read-only), plus one
 # action: a moderator who may change jobs puts failed ones back in the queue, e.g. after the

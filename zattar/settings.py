@@ -399,6 +399,17 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Zattar <noreply@zattar.kz>")
 
+# Phones (accounts.sms, accounts.services): verification codes go by SMS through SMS_BACKEND, a
+# dotted path to a subclass of accounts.sms.BaseSmsBackend (default: the console). Whenever
+# SMS_FILE_PATH is set, each SMS is appended to that file as a JSON line {"to", "text"} instead.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
+SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
+PHONE_CODE_TTL = timedelta(minutes=5)  # a code's life
+PHONE_CODE_MAX_ATTEMPTS = 5  # wrong tries that void a code
+PHONE_CODE_SENDS_PER_PHONE = 3  # codes per number per hour
+PHONE_CODE_SENDS_PER_ADDRESS = 10  # codes per client address per hour
+PHONE_REVEALS_PER_DAY = env.int("PHONE_REVEALS_PER_DAY", default=20)  # sellers per viewer a day
+
 # --- API ----------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {

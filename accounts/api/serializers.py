@@ -9,8 +9,9 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.forms import clean_avatar_upload, clean_new_email, clean_new_phone
+from accounts.forms import CODE_PATTERN, clean_avatar_upload, clean_new_email, clean_new_phone
 from accounts.models import User
+from accounts.phones import normalize_kz_mobile
 from listings.models import City
 from zattar import fields
 
@@ -27,6 +28,7 @@ class CitySerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     city = CitySerializer(read_only=True, allow_null=True)
     avatar = serializers.ImageField(read_only=True, allow_null=True)
+    phone_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = User
@@ -37,6 +39,8 @@ class UserSerializer(serializers.ModelSerializer):
             "name",
             "city",
             "avatar",
+            "phone_verified",
+            "show_phone",
             "rating_avg",
             "rating_count",
             "date_joined",
@@ -127,6 +131,59 @@ class ProfileUpdateSerializer(fields.ChangesSomething, serializers.Serializer):
         queryset=City.objects.all(), required=False, allow_null=True
     )
     avatar = serializers.ImageField(required=False, allow_null=True)
+    show_phone = serializers.BooleanField(
+        required=False, help_text="Show the number to verified buyers on request (else chat only)."
+    )
 
     def validate_avatar(self, value):
         return clean_avatar_upload(value)
+
+
+class PhoneSendSerializer(serializers.Serializer):
+    phone = fields.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="A new mobile number to verify instead of the account's (optional).",
+    )
+
+    def validate_phone(self, value: str) -> str:
+        return normalize_kz_mobile(value) if value.strip() else ""
+
+
+class PhoneSentSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class PhoneConfirmSerializer(serializers.Serializer):
+    code = serializers.RegexField(
+        CODE_PATTERN, max_length=6, help_text="The six digits of the SMS."
+    )
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+class ErrorCodeOrMessagesField(serializers.Field):
+    """`code` of an error, or, when the `code` sent was invalid, the messages about it."""
+
+
+class PhoneConfirmErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(required=False)
+    code = ErrorCodeOrMessagesField(
+        required=False,
+        help_text="`wrong_code` or `code_expired`; or a list of messages about the code sent.",
+    )
+    attempts_left = serializers.IntegerField(required=False)
+
+
+class PhoneRevealSerializer(serializers.Serializer):
+    listing_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="The ad it was revealed from."
+    )
+
+
+class PhoneRevealedSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    phone_display = serializers.CharField()

@@ -13,4 +13,7 @@ urlpatterns = [
     ),
     path("me", views.MeView.as_view(), name="user-me"),
     path("me/password", views.PasswordChangeView.as_view(), name="user-password"),
+    path("me/phone/verify", views.PhoneVerifyView.as_view(), name="user-phone-verify"),
+    path("me/phone/confirm", views.PhoneConfirmView.as_view(), name="user-phone-confirm"),
+    path("<int:user_id>/phone/reveal", views.PhoneRevealView.as_view(), name="user-phone-reveal"),
 ]

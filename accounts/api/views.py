@@ -12,6 +12,12 @@ from accounts import services
 from accounts.api.serializers import (
     LoginSerializer,
     PasswordChangeSerializer,
+    PhoneConfirmErrorSerializer,
+    PhoneConfirmSerializer,
+    PhoneRevealedSerializer,
+    PhoneRevealSerializer,
+    PhoneSendSerializer,
+    PhoneSentSerializer,
     ProfileUpdateSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -20,7 +26,7 @@ from accounts.api.serializers import (
 )
 from accounts.errors import AccountBlocked, LockedOut, LoginFailed, account_blocked_message
 from accounts.lockout import lockout_message, retry_after_seconds
-from zattar.throttling import rate_limit
+from zattar.throttling import client_network, rate_limit
 
 
 class RegisterView(APIView):
@@ -95,8 +101,93 @@ class MeView(APIView):
             clear_city="city" in data and data["city"] is None,
             avatar=data.get("avatar"),
             clear_avatar="avatar" in data and data["avatar"] is None,
+            show_phone=data.get("show_phone"),
         )
         return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class PhoneVerifyView(APIView):
+    """Send a six-digit code by SMS to the account's mobile number, or to `phone`, a new number
+    that replaces it once confirmed. A code lives 5 minutes; at most 3 codes per number and 10
+    per client address an hour."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PhoneSendSerializer,
+        responses={
+            202: PhoneSentSerializer,
+            400: OpenApiResponse(description="Not a Kazakhstan mobile number."),
+            409: OpenApiResponse(
+                description="`phone_taken`: another account verified it; `phone_already_verified`."
+            ),
+            429: OpenApiResponse(description="Too many codes: `retry_after` seconds."),
+        },
+        tags=["users"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PhoneSendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        code = services.phone_code_send(
+            user=request.user,
+            ip=client_network(request),
+            phone=serializer.validated_data.get("phone", ""),
+        )
+        return Response(PhoneSentSerializer(code).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PhoneConfirmView(APIView):
+    """Confirm the code of the SMS: the number becomes the account's, verified. Five wrong
+    tries void the code."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PhoneConfirmSerializer,
+        responses={
+            200: UserSerializer,
+            400: OpenApiResponse(
+                response=PhoneConfirmErrorSerializer,
+                description="`wrong_code` (with `attempts_left`), `code_expired`, or the "
+                "messages about a malformed `code`.",
+            ),
+            409: OpenApiResponse(description="`phone_taken`: another account verified it first."),
+        },
+        tags=["users"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PhoneConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.phone_confirm(user=request.user, code=serializer.validated_data["code"])
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class PhoneRevealView(APIView):
+    """A seller's number, for a signed-in viewer with a verified phone, if the seller chose to
+    show it. At most 20 sellers a day per viewer; each reveal is logged for moderators."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PhoneRevealSerializer,
+        responses={
+            200: PhoneRevealedSerializer,
+            403: OpenApiResponse(description="`phone_unverified`, with `verify_url`."),
+            404: OpenApiResponse(description="`phone_hidden`: chat only, or no such user."),
+            429: OpenApiResponse(description="Too many sellers today: `retry_after` seconds."),
+        },
+        tags=["users"],
+    )
+    def post(self, request: Request, user_id: int) -> Response:
+        serializer = PhoneRevealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        seller = services.phone_reveal(
+            viewer=request.user,
+            seller_id=user_id,
+            listing_id=serializer.validated_data.get("listing_id"),
+            ip=client_network(request),
+        )
+        return Response({"phone": seller.phone, "phone_display": seller.phone_display})
 
 
 class PasswordChangeView(APIView):

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -13,7 +14,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.kz")
     phone = factory.Sequence(lambda n: f"+7701{n:07d}")
     name = factory.Faker("first_name", locale="ru_RU")
+    phone_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    class Params:
+        unverified = factory.Trait(phone_verified_at=None)
 
     @factory.post_generation
     def _save_password(obj, create, extracted, **kwargs):

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.phones import format_kz_phone, normalize_kz_phone
+from accounts.phones import format_kz_phone, normalize_kz_mobile, normalize_kz_phone
 
 
 @pytest.mark.parametrize(
@@ -20,8 +20,18 @@ def test_local_forms_of_one_mobile_number_give_one_e164(typed):
     assert normalize_kz_phone(typed) == "+77011234567"
 
 
-def test_almaty_landline_is_accepted():
+def test_almaty_landline_is_a_kazakhstan_number_but_not_a_mobile():
     assert normalize_kz_phone("8 727 250 00 00") == "+77272500000"
+    with pytest.raises(ValidationError) as error:
+        normalize_kz_mobile("8 727 250 00 00")
+    assert error.value.code == "not_mobile"
+
+
+@pytest.mark.parametrize(
+    "typed", ["+7 700 123 45 67", "8 747 123 45 67", "+7 771 1234567", "87781234567"]
+)
+def test_kazakhstan_mobile_operators_are_mobiles(typed):
+    assert normalize_kz_mobile(typed).startswith("+77")
 
 
 @pytest.mark.parametrize(
