@@ -213,7 +213,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class BanForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Ban.Reason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "---------"), *Ban.Reason.choices])
     note = forms.CharField(
         label=_("Note for the moderators"), widget=forms.Textarea, required=False, max_length=2000
     )
