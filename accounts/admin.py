@@ -1,16 +1,24 @@
+from functools import partial
+
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import PhoneCode, PhoneReveal, User
 from accounts.services import user_tokens_revoke
+from moderation.models import Ban
+from moderation.selectors import ban_open_for
+from moderation.services import user_ban, user_unban
 from zattar.admin import ReadOnlyAdmin
+from zattar.errors import DomainError
 
 
 def locked_out_attempts():
@@ -88,7 +96,7 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
         "phone_verified_at",
     ]
-    actions = ["unlock"]
+    actions = ["unlock", "ban", "lift_ban"]
     fieldsets = [
         (None, {"fields": ["email", "phone", "phone_verified_at", "show_phone", "password"]}),
         (_("Profile"), {"fields": ["name", "city", "avatar", "rating_avg", "rating_count"]}),
@@ -108,10 +116,34 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj: User, form, change: bool) -> None:
         if change and "phone" in form.changed_data:  # a number typed here is not verified
             obj.phone_verified_at = None
+        if not (change and "is_active" in form.changed_data) or obj.is_staff or obj.is_superuser:
+            super().save_model(request, obj, form, change)
+            if change and "is_active" in form.changed_data and not obj.is_active:
+                # Refresh tokens die for good: reactivating the account does not bring them back.
+                user_tokens_revoke(user=obj)
+            return
+        # Unticking "active" bans the user (his ads hidden, deals disputed, audit row), ticking
+        # it lifts the ban: the other changes are saved first, the switch is the service's.
+        activate = obj.is_active
+        obj.is_active = not activate
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # Refresh tokens die for good: reactivating the account does not bring them back.
-            user_tokens_revoke(user=obj)
+        try:
+            if activate:
+                if ban_open_for(user_id=obj.pk) is None:  # deactivated before bans existed
+                    obj.is_active = True
+                    obj.save(update_fields=["is_active"])
+                else:
+                    user_unban(user_id=obj.pk, moderator=request.user)
+            else:
+                user_ban(
+                    user_id=obj.pk,
+                    moderator=request.user,
+                    reason=Ban.Reason.OTHER,
+                    note=gettext("Deactivated in the admin."),
+                )
+        except DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+        obj.refresh_from_db(fields=["is_active"])
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(is_locked_out=Exists(locked_out_attempts()))
@@ -131,6 +163,60 @@ class UserAdmin(DjangoUserAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+    def has_ban_permission(self, request) -> bool:
+        return request.user.has_perm("moderation.add_ban")
+
+    @admin.action(description=_("Ban the selected users"), permissions=["ban"])
+    def ban(self, request, queryset: QuerySet[User]):
+        """Asks for the reason on a page of its own, then bans each user (moderation.services)."""
+        form = BanForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            return render(
+                request,
+                "admin/accounts/ban.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "form": form,
+                    "users": queryset,
+                    "action": request.POST["action"],
+                    "title": _("Ban the selected users"),
+                    "opts": self.model._meta,
+                },
+            )
+        data = form.cleaned_data
+        done = self._each_user(
+            request,
+            queryset,
+            partial(user_ban, moderator=request.user, reason=data["reason"], note=data["note"]),
+        )
+        if done:
+            self.message_user(request, gettext("Users banned: %(count)d.") % {"count": done})
+        return None
+
+    @admin.action(description=_("Lift the ban of the selected users"), permissions=["ban"])
+    def lift_ban(self, request, queryset: QuerySet[User]) -> None:
+        done = self._each_user(request, queryset, partial(user_unban, moderator=request.user))
+        if done:
+            self.message_user(request, gettext("Bans lifted: %(count)d.") % {"count": done})
+
+    def _each_user(self, request, queryset: QuerySet[User], call) -> int:
+        """`call(user_id=...)` for each selected user; a refusal is shown and the rest go on."""
+        done = 0
+        for user in queryset:
+            try:
+                call(user_id=user.pk)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{user.email}: {error.detail}", messages.ERROR)
+        return done
+
+
+class BanForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "---------"), *Ban.Reason.choices])
+    note = forms.CharField(
+        label=_("Note for the moderators"), widget=forms.Textarea, required=False, max_length=2000
+    )
 
 
 @admin.register(PhoneReveal)

@@ -17,6 +17,13 @@ class EmailOrPhoneBackend(ModelBackend):
             # Hash anyway so that unknown logins take as long as wrong passwords.
             UserModel().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        if not user.check_password(password):
+            return None
+        if self.user_can_authenticate(user):
             return user
+        # The right password of a blocked account: the login is still refused, and the login
+        # form, the API and the lockout handler read this to say why (and not count it as a
+        # guess). Only someone who knows the password learns that the account is blocked.
+        if request is not None:
+            request.login_blocked_user = user
         return None

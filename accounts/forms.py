@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import account_blocked_message
 from accounts.models import User
 from accounts.phones import normalize_kz_mobile
 from accounts.selectors import phone_held_by_verified
@@ -93,6 +94,13 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The login or password is wrong."),
         "inactive": _("This account is inactive."),
     }
+
+    def get_invalid_login_error(self) -> ValidationError:
+        # The right password of a banned account (accounts.backends): say so, with the reason.
+        blocked = getattr(self.request, "login_blocked_user", None)
+        if blocked is not None:
+            return ValidationError(account_blocked_message(blocked), code="account_banned")
+        return super().get_invalid_login_error()
 
 
 class CityChoiceField(forms.ModelChoiceField):

@@ -42,6 +42,9 @@ class LoginLimitHandler(AxesDatabaseHandler):
         return super().is_allowed(request, credentials)
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        # The right password of a banned account is no guess (accounts.backends): not counted.
+        if request is not None and getattr(request, "login_blocked_user", None) is not None:
+            return
         # A login refused by either rule never reached a password: it is not a new failure.
         refused = request is not None and getattr(request, "axes_locked_out", False)
         super().user_login_failed(sender, credentials, request, **kwargs)

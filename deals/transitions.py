@@ -54,10 +54,12 @@ TRANSITIONS: Final[Mapping[tuple[Status, Status], Rule]] = MappingProxyType(
             frozenset({S}), frozenset({Field.TRACKING, Field.CARRIER})
         ),
         (Status.PENDING, Status.CANCELLED): Rule(frozenset({B, S, SYS}), frozenset({Field.REASON})),
-        (Status.PENDING, Status.DISPUTED): Rule(frozenset({B, S}), frozenset({Field.REASON})),
+        # The system disputes a deal when a moderator bans either participant: the money stays
+        # held until a moderator resolves it.
+        (Status.PENDING, Status.DISPUTED): Rule(frozenset({B, S, SYS}), frozenset({Field.REASON})),
         (Status.SHIPPED, Status.COMPLETED): Rule(frozenset({B, SYS})),
         (Status.SHIPPED, Status.DISPUTED): Rule(
-            frozenset({B}), frozenset({Field.REASON}), before_confirm_deadline=frozenset({B})
+            frozenset({B, SYS}), frozenset({Field.REASON}), before_confirm_deadline=frozenset({B})
         ),
         (Status.SHIPPED, Status.CANCELLED): Rule(frozenset({S, M}), frozenset({Field.REASON})),
         (Status.DISPUTED, Status.COMPLETED): Rule(frozenset({M}), frozenset({Field.NOTE})),

@@ -23,6 +23,7 @@ from moderation import selectors, services
 from moderation.forms import BanForm, NoteForm, RejectForm
 from moderation.models import (
     AuditEntry,
+    Ban,
     BannedWord,
     ListingFlag,
     ListingOnReview,
@@ -425,3 +426,30 @@ class BannedWordAdmin(admin.ModelAdmin):
     search_fields = ["word"]
     ordering = ["word"]
     list_per_page = 100
+
+
+# --- bans ---------------------------------------------------------------------------------------
+# The history of bans, read-only: a ban is made and lifted from the users' list (its actions, or
+# the "active" switch), where moderation.services does everything a ban means.
+
+
+@admin.register(Ban)
+class BanAdmin(ReadOnlyAdmin):
+    list_display = ["user", "reason", "created_at", "banned_by", "in_force", "lifted_at"]
+    list_filter = ["reason", ("lifted_at", admin.EmptyFieldListFilter), "created_at"]
+    list_select_related = ["user", "banned_by"]
+    search_fields = ["user__email", "user__phone", "user__name"]
+    readonly_fields = [
+        "user",
+        "reason",
+        "note",
+        "banned_by",
+        "created_at",
+        "lifted_at",
+        "lifted_by",
+    ]
+    date_hierarchy = "created_at"
+
+    @admin.display(boolean=True, description=_("in force"))
+    def in_force(self, ban: Ban) -> bool:
+        return ban.lifted_at is None

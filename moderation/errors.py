@@ -23,3 +23,14 @@ class AlreadyBanned(Conflict):
 
 class InvalidDecision(DomainError):
     code = "invalid_decision"
+
+
+# --- bans ---------------------------------------------------------------------------------------
+
+
+class CannotBan(DomainError):
+    code = "cannot_ban"
+
+
+class BanUserNotFound(NotFound):
+    code = "not_found"

@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from moderation.models import ListingFlag, Report, TargetType
+from moderation.models import Ban, ListingFlag, Report, TargetType
 
 # --- Reports (helper `reports`) -----------------------------------------------------------------
 
@@ -71,3 +71,11 @@ def open_listing_flags() -> QuerySet[ListingFlag]:
 def review_reasons(flags) -> list[str]:
     """The distinct codes of an ad's open flags, oldest first: what its seller is told."""
     return list(dict.fromkeys(flag.code for flag in flags))
+
+
+# --- Bans (helper `bans`) ---------------------------------------------------------------------
+
+
+def ban_open_for(*, user_id: int) -> Ban | None:
+    """The ban in force on the user, if any."""
+    return Ban.objects.filter(user_id=user_id, lifted_at__isnull=True).first()

@@ -24,7 +24,7 @@ from accounts.api.serializers import (
     TokenRefreshSerializer,
     UserSerializer,
 )
-from accounts.errors import LockedOut, LoginFailed
+from accounts.errors import AccountBlocked, LockedOut, LoginFailed, account_blocked_message
 from accounts.lockout import lockout_message, retry_after_seconds
 from zattar.throttling import client_network, rate_limit
 
@@ -56,6 +56,7 @@ class LoginView(APIView):
         responses={
             200: TokenPairSerializer,
             401: OpenApiResponse(description="Wrong login or password."),
+            403: OpenApiResponse(description="The account is banned (code account_banned)."),
             429: OpenApiResponse(description="Locked out after repeated failures."),
         },
         tags=["users"],
@@ -73,6 +74,9 @@ class LoginView(APIView):
             if getattr(django_request, "axes_locked_out", False):
                 throttled = getattr(django_request, "login_throttled", None)  # accounts.lockout
                 raise throttled or LockedOut(lockout_message(), retry_after=retry_after_seconds())
+            blocked = getattr(django_request, "login_blocked_user", None)  # accounts.backends
+            if blocked is not None:
+                raise AccountBlocked(account_blocked_message(blocked))
             raise LoginFailed()
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})

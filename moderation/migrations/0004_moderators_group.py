@@ -20,7 +20,8 @@ PERMISSIONS = [
     ("moderation", "view_report"),
     ("moderation", "view_peoplereport"),
     ("moderation", "change_peoplereport"),
-    # bans: read the history here
+    # bans: ban and lift bans from the users' list (its actions), read the history here
+    ("moderation", "add_ban"),
     ("moderation", "view_ban"),
     # the banned words list that holds ads
     ("moderation", "view_bannedword"),
