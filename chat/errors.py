@@ -30,6 +30,13 @@ class MessageNotSaved(DomainError):
     code = "unavailable"
 
 
+class RecipientBanned(Forbidden):
+    """The other person was banned by the moderators: the history stays, nothing new reaches
+    him."""
+
+    code = "recipient_banned"
+
+
 class Blocked(Forbidden):
     """One of the two people blocked the other: nothing new passes between them."""
 

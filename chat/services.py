@@ -20,6 +20,7 @@ from chat.errors import (
     FloodLimited,
     InvalidMessage,
     MessageNotSaved,
+    RecipientBanned,
 )
 from chat.models import Conversation, Message, UserBlock
 from chat.warnings import warning_for
@@ -180,9 +181,9 @@ def _saved_before(message: Message) -> Message:
 
 
 # The hot path of the chat, one statement and one round trip: count the sender's recent
-# messages, insert unless flooding, a resend (the unique client_id) or a block between the two
-# people, move the conversation up the inbox. The ORM would take five statements and a
-# transaction.
+# messages, insert unless flooding, a resend (the unique client_id), a block between the two
+# people or a banned recipient, move the conversation up the inbox. The ORM would take five
+# statements and a transaction.
 INSERT_CHECKED = """
 WITH previous AS (
     SELECT id FROM chat_message
@@ -197,20 +198,26 @@ WITH previous AS (
         WHERE (blocker_id = %(sender)s AND blocked_id = %(recipient)s)
             OR (blocker_id = %(recipient)s AND blocked_id = %(sender)s)
     ) AS yes
+), gone AS (
+    SELECT NOT EXISTS (
+        SELECT FROM accounts_user WHERE id = %(recipient)s AND is_active
+    ) AS yes
 ), saved AS (
     INSERT INTO chat_message
         (conversation_id, sender_id, recipient_id, body, client_id, warning, created_at)
     SELECT %(conversation)s, %(sender)s, %(recipient)s, %(body)s, %(client_id)s, %(warning)s, now()
-    FROM recent, blocked
-    WHERE recent.sent < %(limit)s AND NOT blocked.yes AND NOT EXISTS (SELECT FROM previous)
+    FROM recent, blocked, gone
+    WHERE recent.sent < %(limit)s AND NOT blocked.yes AND NOT gone.yes
+        AND NOT EXISTS (SELECT FROM previous)
     ON CONFLICT (conversation_id, sender_id, client_id) WHERE NOT (client_id = '') DO NOTHING
     RETURNING id, created_at
 ), touched AS (
     UPDATE chat_conversation SET last_message_at = saved.created_at
     FROM saved WHERE chat_conversation.id = %(conversation)s
 )
-SELECT recent.sent, saved.id, saved.created_at, EXISTS (SELECT FROM previous), blocked.yes
-FROM recent CROSS JOIN blocked LEFT JOIN saved ON true
+SELECT recent.sent, saved.id, saved.created_at, EXISTS (SELECT FROM previous), blocked.yes,
+    gone.yes
+FROM recent CROSS JOIN blocked CROSS JOIN gone LEFT JOIN saved ON true
 """
 
 
@@ -230,11 +237,16 @@ def _insert_params(message: Message) -> dict:
 def _took(message: Message, row: tuple) -> bool:
     """INSERT_CHECKED's answer: True if saved (the message gets its id and time), False for a
     resend (acknowledged even over the flood limit or a block); Blocked if either person
-    blocked the other, FloodLimited if the sender is over the limit."""
-    sent, pk, created_at, resent, blocked = row
+    blocked the other, RecipientBanned if the moderators banned the recipient, FloodLimited if
+    the sender is over the limit."""
+    sent, pk, created_at, resent, blocked, gone = row
     if pk is None:
         if not resent and blocked:
             raise blocked_error()
+        if not resent and gone:
+            raise RecipientBanned(
+                _("This user is blocked by Zattar's moderators: messages cannot be sent.")
+            )
         if not resent and sent >= settings.CHAT_FLOOD_LIMIT:
             raise flood_limited()
         return False  # a resend, or the same client_id saved at this very moment

@@ -118,9 +118,7 @@ def everything_is_gone(scammer, ads: dict) -> None:
     assert visitor.get(LISTINGS, {"q": "samsung iphone"}).json()["results"] == []
     assert Client().get(reverse("accounts:profile", args=[scammer.pk])).status_code == 404
     # his tokens are dead: the access token and the refresh token
-    me = APIClient().get(
-        "/api/v1/users/me", HTTP_AUTHORIZATION=f"Bearer {ads['tokens']['access']}"
-    )
+    me = APIClient().get("/api/v1/users/me", HTTP_AUTHORIZATION=f"Bearer {ads['tokens']['access']}")
     assert me.status_code == 401
     refreshed = APIClient().post(
         "/api/v1/users/token/refresh", {"refresh": ads["tokens"]["refresh"]}, format="json"

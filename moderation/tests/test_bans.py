@@ -258,3 +258,38 @@ def test_a_dispute_refunded_while_the_seller_is_banned_keeps_his_ad_hidden(moder
     services.user_unban(user_id=ad.seller_id, moderator=moderator)
     ad.refresh_from_db()
     assert ad.status == Listing.Status.ACTIVE
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_nothing_more_reaches_a_banned_user_and_the_history_stays(moderator):
+    from channels.db import database_sync_to_async
+
+    from chat import services as chat_services
+    from chat.tests.test_consumers import next_of, open_socket
+
+    def setup():
+        listing = ListingFactory()
+        buyer = UserFactory()
+        chat, _ = chat_services.conversation_start(listing=listing, buyer=buyer)
+        chat_services.message_send(conversation_id=chat.pk, sender=buyer, body="Ещё продаёте?")
+        return listing.seller, buyer, chat
+
+    seller, buyer, chat = await database_sync_to_async(setup)()
+    socket = await open_socket(chat.pk, buyer)
+    await database_sync_to_async(ban)(seller, moderator)
+    await socket.send_json_to({"type": "message", "body": "Алло?"})
+    error = await next_of(socket, "error")
+    assert error["code"] == "recipient_banned"
+
+    def over_http():
+        api = APIClient()
+        api.force_authenticate(buyer)
+        url = f"/api/v1/chat/conversations/{chat.pk}/messages"
+        sent = api.post(url, {"body": "Алло?"}, format="json")
+        assert sent.status_code == 403 and sent.json()["code"] == "recipient_banned"
+        history = api.get(url).json()
+        bodies = [m["body"] for m in history.get("results", history)]
+        assert bodies == ["Ещё продаёте?"]
+
+    await database_sync_to_async(over_http)()
+    await socket.disconnect()
