@@ -156,7 +156,7 @@ class Command(BaseCommand):
         user.save(update_fields=["password"])
         self.stdout.write(
             f"Demo sign-in for this run: {user.email} / {password} (a new password every run). "
-            "A moderator: python manage.py createsuperuser"
+            "A moderator: register on the site, then python manage.py moderator add EMAIL"
         )
 
     # --- Bulk loading for benchmarks -------------------------------------------------------------
