@@ -234,9 +234,12 @@ class ListingOnReviewAdmin(ReadOnlyAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        # Not ModelAdmin's: that one orders before the annotation it orders by exists.
+        # Not ModelAdmin's: that one orders before the annotation it orders by exists. A banned
+        # seller's held ads wait outside the queue: lifting the ban brings them back to it.
         return (
-            ListingOnReview.objects.filter(status=ListingOnReview.Status.ON_REVIEW)
+            ListingOnReview.objects.filter(
+                status=ListingOnReview.Status.ON_REVIEW, seller__is_active=True
+            )
             .annotate(
                 held_since=Coalesce(
                     Min("flags__created_at", filter=Q(flags__resolved_at__isnull=True)),

@@ -95,7 +95,8 @@ def moderator_bans_from_the_queue(listing_id: int, scammer) -> Client:
     admin = Client()
     admin.force_login(moderator)
     queue = admin.get(reverse("admin:moderation_listingonreview_changelist"))
-    assert queue.status_code == 200 and "iPhone 15 Pro 256GB" in queue.text
+    assert queue.status_code == 200
+    assert "iPhone 15 Pro 256GB" in queue.text and "Samsung Galaxy S21" in queue.text
     page = admin.get(reverse("admin:moderation_listingonreview_change", args=[listing_id]))
     assert "Просит предоплату на карту (0)" in page.text  # the reports' own words
     decided = admin.post(
@@ -107,6 +108,9 @@ def moderator_bans_from_the_queue(listing_id: int, scammer) -> Client:
     assert (ban.banned_by, ban.reason, ban.lifted_at) == (moderator, "fraud", None)
     entry = AuditEntry.objects.get(action="ban", target_id=scammer.pk)
     assert entry.actor == moderator and "Фишинговая ссылка в чате" in entry.reason
+    # his held ads leave the queue with him (lifting the ban would bring them back to it)
+    queue = admin.get(reverse("admin:moderation_listingonreview_changelist"))
+    assert "iPhone 15 Pro 256GB" not in queue.text and "Samsung Galaxy" not in queue.text
     return admin
 
 
