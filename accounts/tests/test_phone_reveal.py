@@ -12,19 +12,9 @@ from accounts.tests.factories import UserFactory
 from deals.models import SafeDeal
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
+from listings.tests.test_api import NEW_AD
 
 pytestmark = pytest.mark.django_db
-
-NEW_AD = {
-    "title": "Samsung Galaxy S21 128GB",
-    "description": "Официальный, полный комплект, экран без царапин, батарея держит день.",
-    "price": 125000,
-    "negotiable": False,
-    "condition": "used",
-    "city": "almaty",
-    "category": "phones",
-}
-
 
 def api_for(user) -> APIClient:
     client = APIClient(REMOTE_ADDR="10.0.0.7")
