@@ -5,6 +5,7 @@ python -m bench search          # one of them
 python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
 python -m bench serving --duration 10 --connections 16 --rounds 2
+python -m bench rules             # what the automatic rules cost an ad being posted
 
 The database is the one DATABASE_URL names (`make bench` passes BENCH_DATABASE_URL, default
 zattar_bench); it is created when missing.
@@ -16,7 +17,7 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "chat", "deals", "serving")
+BENCHMARKS = ("search", "chat", "deals", "rules", "serving")
 
 
 def ensure_database() -> None:
@@ -91,7 +92,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, search, serving
+    from bench import chat, deals, rules, search, serving
 
     ensure_database()
 
@@ -106,6 +107,8 @@ def main() -> int:
             )
         elif name == "deals":
             failures += deals.run()
+        elif name == "rules":
+            failures += rules.run(repeat=args.repeat * 5, listings=args.listings)
         elif name == "serving":
             failures += serving.run(
                 listings=args.listings,

@@ -168,3 +168,13 @@ def users_blocked_by(*, user) -> QuerySet[UserBlock]:
         .select_related("blocked")
         .order_by("-created_at", "-id")
     )
+
+
+def person_to_block(*, user_id: int):
+    """Whom a block or unblock is about: any account, a banned one included (his victim may
+    block him, and lift an earlier block, whatever the moderators decided), or None."""
+    from accounts.models import User
+
+    if not 0 < user_id < 2**63:
+        return None
+    return User.objects.filter(pk=user_id).first()

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import user_get_public
 from chat import selectors, services
 from chat.errors import Blocked, CannotStartConversation
 from chat.models import FraudWarning
@@ -103,7 +102,7 @@ def _back(request: HttpRequest, person) -> HttpResponse:
 
 
 def _blocked_person(request: HttpRequest, user_id: int):
-    person = user_get_public(user_id=user_id)
+    person = selectors.person_to_block(user_id=user_id)
     if person is None:
         raise Http404(_("No such user."))
     return person

@@ -24,6 +24,7 @@ import tldextract
 from django.conf import settings
 
 from chat.models import FraudWarning
+from zattar.text import unmasked
 
 # --- Links ----------------------------------------------------------------------------------
 
@@ -260,6 +261,7 @@ def asks_off_platform_payment(text: str) -> bool:
 
 def warning_for(text: str) -> str:
     """The one warning a message gets (a FraudWarning value), or "" for none."""
+    text = unmasked(text)  # full-width digits, ideographic dots, zero-width characters
     hosts = link_hosts(text)
     if hosts:
         own = own_hosts()

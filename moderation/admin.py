@@ -318,7 +318,9 @@ class ListingOnReviewAdmin(ReadOnlyAdmin):
             .order_by("resolved_at", "created_at"),
             "approve_form": NoteForm(prefix="approve"),
             "reject_form": RejectForm(prefix="reject"),
-            "ban_form": BanForm(prefix="ban"),
+            "ban_form": BanForm(prefix="ban")
+            if request.user.has_perm("moderation.add_ban")
+            else None,
             "decide_url": reverse("admin:moderation_listingonreview_decide", args=[listing.pk]),
             **(extra_context or {}),
         }
@@ -330,7 +332,8 @@ class ListingOnReviewAdmin(ReadOnlyAdmin):
         decision = request.POST.get("decision")
         if decision == "approve":
             form = NoteForm(request.POST, prefix="approve")
-            form.is_valid()
+            if not form.is_valid():
+                raise _FormInvalid(form)
             services.listing_approve_reviewed(
                 listing_id=listing.pk,
                 moderator=request.user,
@@ -351,6 +354,8 @@ class ListingOnReviewAdmin(ReadOnlyAdmin):
                 "title": listing.title
             }
         if decision == "ban":
+            if not request.user.has_perm("moderation.add_ban"):
+                raise PermissionDenied
             form = BanForm(request.POST, prefix="ban")
             if not form.is_valid():
                 raise _FormInvalid(form)
@@ -379,6 +384,16 @@ class ListingOnReviewAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         listing = get_object_or_404(ListingOnReview.objects.select_related("seller"), pk=listing_id)
         here = reverse("admin:moderation_listingonreview_change", args=[listing.pk])
+        if listing.status != ListingOnReview.Status.ON_REVIEW:
+            # Decided by someone else meanwhile, or never held: a live ad is held or rejected
+            # from the ads' own admin, not here.
+            self.message_user(
+                request,
+                gettext("This ad is no longer on review (%(status)s).")
+                % {"status": listing.get_status_display()},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(here)
         try:
             done = self._decide(request, listing)
         except _FormInvalid as invalid:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from listings.models import Listing, ListingImage
 from moderation.models import BannedWord, ListingFlag
+from zattar.text import as_cyrillic_words, unmasked
 
 Code = ListingFlag.Code
 
@@ -37,8 +38,9 @@ class Hit:
 
 
 def normalise(text: str) -> str:
-    """Case-folded, with ё written as е (Russian writes both for the same word)."""
-    return text.casefold().replace("ё", "е")
+    """Case-folded, with ё written as е (Russian writes both for the same word), and without
+    the tricks that hide a word from a filter but not from a reader (zattar.text)."""
+    return as_cyrillic_words(unmasked(text).casefold()).replace("ё", "е")
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,14 +118,21 @@ def _is_foreign_domain(token: str) -> bool:
     return found.top_domain_under_public_suffix not in OWN_DOMAINS
 
 
+def _is_own_url(url: str) -> bool:
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE)
+    host = host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].lower()
+    return _domains(host).top_domain_under_public_suffix in OWN_DOMAINS
+
+
 def contact_hits(text: str) -> list[Hit]:
     """Links to other sites, e-mail addresses and phone numbers: on Zattar the contact is the
     chat (and, for a verified phone, the seller's "show phone")."""
     found: list[str] = []
-    rest = text
-    for pattern in (EMAIL, URL):
-        found += [m.group(0) for m in pattern.finditer(rest)]
-        rest = pattern.sub(" ", rest)
+    rest = unmasked(text)
+    found += [m.group(0) for m in EMAIL.finditer(rest)]
+    rest = EMAIL.sub(" ", rest)
+    found += [m.group(0) for m in URL.finditer(rest) if not _is_own_url(m.group(0))]
+    rest = URL.sub(" ", rest)
     found += [m.group(0) for m in DOTTED.finditer(rest) if _is_foreign_domain(m.group(0))]
     phones = [m.group(0) for m in PHONE.finditer(rest)]
     rest = PHONE.sub(" ", rest)

@@ -16,6 +16,7 @@ from listings.tests.test_api import NEW_AD
 
 pytestmark = pytest.mark.django_db
 
+
 def api_for(user) -> APIClient:
     client = APIClient(REMOTE_ADDR="10.0.0.7")
     client.force_authenticate(user)

@@ -7,7 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_get_public
 from chat import selectors, services
 from chat.api.serializers import (
     BlockSerializer,
@@ -160,7 +159,7 @@ class UserBlockView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _person(self, user_id: int):
-        person = user_get_public(user_id=user_id)
+        person = selectors.person_to_block(user_id=user_id)
         if person is None:
             raise NotFound(_("No such user."))
         return person

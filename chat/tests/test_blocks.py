@@ -237,3 +237,17 @@ def test_search_for_a_signed_in_viewer_takes_no_extra_query(
     api.get("/api/v1/listings")
     with django_assert_num_queries(5):  # as for a visitor: the block is a subquery
         api.get("/api/v1/listings", {"page_size": 2})
+
+
+def test_a_banned_user_can_still_be_blocked_and_unblocked(people):
+    """A victim blocks the scammer whatever the moderators decided, and may lift an earlier
+    block while he is banned (the block is the victim's own)."""
+    from moderation.services import user_ban
+
+    moderator = UserFactory(is_staff=True)
+    api = api_for(people["buyer"])
+    user_ban(user_id=people["seller"].pk, moderator=moderator, reason="fraud")
+    assert api.post(BLOCK.format(people["seller"].pk)).status_code == 201
+    assert api.get(BLOCKED).json()["count"] == 1
+    assert api.delete(BLOCK.format(people["seller"].pk)).status_code == 204
+    assert not UserBlock.objects.exists()

@@ -29,6 +29,8 @@ PHISHING = [
     "kazpost-kz.com",
     "post-kz.delivery",
     "halyk-bank.online",
+    "zattar-dostavka\u3002kz/pay",  # an ideographic full stop for the dot
+    "zattar-dost\u200bavka.kz",  # a zero-width space inside the name
 ]
 NOT_PHISHING = [
     "kaspi.kz",

@@ -5,7 +5,7 @@ import importlib
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -114,6 +114,39 @@ def test_staff_outside_the_group_get_403_on_the_queue(client):
     listing.refresh_from_db()
     assert listing.status == Listing.Status.ON_REVIEW
     assert not AuditEntry.objects.exists()
+
+
+def test_deciding_on_an_ad_asks_the_permission_of_each_decision(client):
+    """The queue's permission approves and rejects; banning the seller from it needs the ban
+    permission too, as the users' list does (the form is not even shown without it)."""
+    listing = held(minutes_ago=5)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_listingonreview", "moderate_listing"])
+    )
+    client.force_login(staff)
+    page = client.get(reverse("admin:moderation_listingonreview_change", args=[listing.pk]))
+    assert page.status_code == 200 and 'value="ban"' not in page.text
+    banned = decide(client, listing, decision="ban", **{"ban-reason": "fraud"})
+    assert banned.status_code == 403
+    listing.seller.refresh_from_db()
+    assert listing.seller.is_active and not AuditEntry.objects.exists()
+
+
+def test_a_bad_note_stops_an_approval_and_says_why(client, moderator):
+    listing = held(minutes_ago=5)
+    response = decide(client, listing, decision="approve", **{"approve-note": "x" * 2001})
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.ON_REVIEW and not AuditEntry.objects.exists()
+
+
+def test_the_decide_page_acts_only_on_ads_on_review(client, moderator):
+    live = ListingFactory()
+    response = decide(client, live, decision="reject", **{"reject-reason": "fraud"})
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.status == Listing.Status.ACTIVE and not AuditEntry.objects.exists()
 
 
 # --- the queue ---------------------------------------------------------------------------

@@ -52,6 +52,9 @@ def flags_of(listing: Listing) -> list[str]:
         ("қару", "Қару сатамын, жағдайы жақсы, бағасы келісімді."),  # Kazakh, any case
         ("ёрш", "Продаю ерш для чистки, почти новый, самовывоз."),  # ё and е alike
         ("наркот*", "Продаю наркотический препарат, самовывоз из центра."),  # a prefix
+        ("оружие", "Продаю ору\u00adжие, самовывоз."),  # a soft hyphen inside
+        ("оружие", "Продаю ору\u200bжие, самовывоз."),  # a zero-width space inside
+        ("наркотики", "Продаю нaркотики недорого."),  # a Latin a among Cyrillic letters
     ],
 )
 def test_a_banned_word_holds_the_ad_posted_on_the_site(client, word, text):
@@ -118,6 +121,9 @@ CONTACTS = [
     "t.me/ivan_shop",
     "наш сайт.рф",
     "Каталог: SHOP.KZ",
+    "８７０１１２３４５６７",  # full-width digits
+    "+7\u200b701\u200b123\u200b45\u200b67",  # zero-width spaces between the groups
+    "смотрите kolesa\u3002kz",  # an ideographic full stop
 ]
 NOT_CONTACTS = [
     "Цена 150 000 ₸",
@@ -137,6 +143,7 @@ NOT_CONTACTS = [
     "IMEI 356938035643809",
     "даты 12.05.2023 - 15.06.2024",
     "Пишите в чат на zattar.kz",
+    "Все мои объявления: https://zattar.kz/users/5/ и www.zattar.kz/ads/7/",  # our own site
 ]
 
 
