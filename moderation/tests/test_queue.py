@@ -382,6 +382,20 @@ def test_nobody_edits_the_audit_log_not_even_a_superuser(client, moderator):
     assert (entry.action, entry.reason, entry.target_id) == ("approve", "", listing.pk)
 
 
+def test_the_database_refuses_to_change_or_delete_an_audit_entry(client, moderator):
+    """Beyond the admin: code or SQL cannot rewrite the log either (a trigger refuses)."""
+    from django.db import DatabaseError, transaction
+
+    decide(client, held(minutes_ago=1), decision="approve")
+    entry = AuditEntry.objects.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="forged")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        entry.delete()
+    entry.refresh_from_db()
+    assert entry.reason == ""
+
+
 def test_the_audit_log_is_filtered_by_action_and_searched_by_target(client, moderator):
     first = held(minutes_ago=2, title="Первое объявление")
     second = held(minutes_ago=1, title="Второе объявление")
