@@ -94,7 +94,10 @@ PHONE = re.compile(
     rf"{SEP}\d{{3}}{SEP}\d{{2}}{SEP}\d{{2}}(?!\d)"
 )
 # The same number written one digit at a time: "8 7 0 1 1 2 3 4 5 6 7", "8-7-0-1-...".
-SPELLED_PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\s.\-]{1,3}\d){9,10}(?!\d)")
+SPELLED_PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\s.\-()]{1,3}\d){9,10}(?!\d)")
+# A Telegram (or Instagram) name: "@ivan_shop", not inside an e-mail address (those are caught
+# first); at least five characters, as Telegram requires.
+HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{4,31}(?!\w)")
 
 
 def _is_phone_digits(digits: str) -> bool:
@@ -134,6 +137,7 @@ def contact_hits(text: str) -> list[Hit]:
     found += [m.group(0) for m in URL.finditer(rest) if not _is_own_url(m.group(0))]
     rest = URL.sub(" ", rest)
     found += [m.group(0) for m in DOTTED.finditer(rest) if _is_foreign_domain(m.group(0))]
+    found += [m.group(0) for m in HANDLE.finditer(rest)]
     phones = [m.group(0) for m in PHONE.finditer(rest)]
     rest = PHONE.sub(" ", rest)
     phones += [

@@ -124,6 +124,8 @@ CONTACTS = [
     "８７０１１２３４５６７",  # full-width digits
     "+7\u200b701\u200b123\u200b45\u200b67",  # zero-width spaces between the groups
     "смотрите kolesa\u3002kz",  # an ideographic full stop
+    "8 (7 0 1) 1 2 3 4 5 6 7",  # one digit at a time, with brackets
+    "пишите в телеграм @ivan_shop",
 ]
 NOT_CONTACTS = [
     "Цена 150 000 ₸",
@@ -143,6 +145,7 @@ NOT_CONTACTS = [
     "IMEI 356938035643809",
     "даты 12.05.2023 - 15.06.2024",
     "Пишите в чат на zattar.kz",
+    "Размер @ 42, цена @ 5000",  # an at sign that is not a name
     "Все мои объявления: https://zattar.kz/users/5/ и www.zattar.kz/ads/7/",  # our own site
 ]
 
