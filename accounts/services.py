@@ -40,9 +40,30 @@ AVATAR_LIMITS = ImageLimits(max_bytes=settings.AVATAR_MAX_UPLOAD_BYTES, max_pixe
 
 
 @transaction.atomic
-def user_register(*, email: str, phone: str, password: str, name: str) -> User:
-    """Create an account. Email and phone must already be validated and normalized."""
-    return User.objects.create_user(email=email, phone=phone, password=password, name=name)
+def user_register(*, email: str, phone: str, password: str, name: str, language: str = "") -> User:
+    """Create an account. Email and phone must already be validated and normalized. The
+    account's language is the one given, else the one the site is shown in right now."""
+    return User.objects.create_user(
+        email=email, phone=phone, password=password, name=name, language=site_language(language)
+    )
+
+
+def site_language(code: str = "") -> str:
+    """A language Zattar writes in: `code`, else the active one, else the default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (code, (translation.get_language() or "")[:2]):
+        if candidate in known:
+            return candidate
+    return settings.LANGUAGE_CODE
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Keep the language the person uses the site in (the switcher, the API)."""
+    language = site_language(language)
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return user
 
 
 @transaction.atomic
@@ -85,6 +106,7 @@ def profile_update(
     avatar=None,
     clear_avatar: bool = False,
     show_phone: bool | None = None,
+    language: str | None = None,
 ) -> User:
     """Change what a user shows of themselves. Avatars are re-encoded before they are stored."""
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -95,6 +117,9 @@ def profile_update(
     if show_phone is not None:
         user.show_phone = show_phone
         fields.append("show_phone")
+    if language is not None:
+        user.language = site_language(language)
+        fields.append("language")
     if city is not None or clear_city:
         user.city = city
         fields.append("city")

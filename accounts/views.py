@@ -8,7 +8,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -181,3 +183,14 @@ def phone_reveal(request: HttpRequest, user_id: int) -> HttpResponse:
         _("%(name)s's phone: %(phone)s") % {"name": seller.name, "phone": seller.phone_display},
     )
     return redirect(safe_next(request) or seller)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher, and a signed-in person's account keeps the choice: Zattar
+    writes to them (e-mails, SMS) in the language they use the site in."""
+    response = i18n.set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and check_for_language(chosen):
+        services.user_language_set(user=request.user, language=chosen)
+    return response

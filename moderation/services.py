@@ -383,8 +383,7 @@ def listing_reject_reviewed(*, listing_id: int, moderator, reason: str, note: st
 
 
 def _rejection_mail(listing) -> None:
-    """Written now, in the site's language (users have no language of their own yet), and
-    sent by the mail job after commit."""
+    """Written now, in the seller's language, and sent by the mail job after commit."""
     from django.conf import settings
     from django.urls import reverse
     from django.utils import translation
@@ -394,7 +393,7 @@ def _rejection_mail(listing) -> None:
     seller = type(listing.seller).objects.get(pk=listing.seller_id)
     if not seller.email:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(seller.language or settings.LANGUAGE_CODE):
         lines = [
             _("Your ad “%(title)s” was rejected by a moderator.") % {"title": listing.title},
             _("Reason: %(reason)s") % {"reason": listing.get_rejection_reason_display()},

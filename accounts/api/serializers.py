@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,7 @@ class UserSerializer(serializers.ModelSerializer):
             "avatar",
             "phone_verified",
             "show_phone",
+            "language",
             "rating_avg",
             "rating_count",
             "date_joined",
@@ -133,6 +135,11 @@ class ProfileUpdateSerializer(fields.ChangesSomething, serializers.Serializer):
     avatar = serializers.ImageField(required=False, allow_null=True)
     show_phone = serializers.BooleanField(
         required=False, help_text="Show the number to verified buyers on request (else chat only)."
+    )
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="The language Zattar writes to the user in (e-mails, SMS, notifications).",
     )
 
     def validate_avatar(self, value):

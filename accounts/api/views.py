@@ -102,6 +102,7 @@ class MeView(APIView):
             avatar=data.get("avatar"),
             clear_avatar="avatar" in data and data["avatar"] is None,
             show_phone=data.get("show_phone"),
+            language=data.get("language"),
         )
         return Response(UserSerializer(user, context={"request": request}).data)
 

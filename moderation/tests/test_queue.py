@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.tests.factories import UserFactory
 from deals import services as deal_services
@@ -270,6 +271,18 @@ def test_rejecting_tells_the_seller_why_and_resubmitting_puts_it_back_on_review(
     ).exists()
     client.force_login(moderator)
     assert listing.title in client.get(reverse(QUEUE)).text
+
+
+def test_the_rejection_mail_is_written_in_the_sellers_language(client, moderator, run_jobs):
+    listing = held(minutes_ago=10)
+    type(listing.seller).objects.filter(pk=listing.seller_id).update(language="kk")
+    decide(client, listing, decision="reject", **{"reject-reason": "contacts"})
+    run_jobs()
+    (message,) = mail.outbox
+    with translation.override("kk"):
+        assert message.subject == gettext("Zattar: your ad was rejected")
+    with translation.override("ru"):
+        assert message.subject != gettext("Zattar: your ad was rejected")
 
 
 def test_rejecting_without_a_reason_changes_nothing(client, moderator):
