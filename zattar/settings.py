@@ -386,7 +386,10 @@ DUPLICATE_SIMILARITY = env.float("DUPLICATE_SIMILARITY", default=0.9)
 # Mail: the console in development, SMTP otherwise (EMAIL_HOST and the rest). With DEBUG off a
 # backend that sends nothing (console, locmem, dummy, file) is refused: password-reset links
 # would land in the server log. A staging box may allow it with EMAIL_ALLOW_UNSENT=true.
-EMAIL_BACKEND_PATH = env.str(
+# EMAIL_URL (django-environ: smtp://user:password@host:25, smtp+tls://...:587,
+# smtp+ssl://...:465) says it all in one value, and wins over EMAIL_BACKEND and EMAIL_HOST...
+MAIL_URL = env.email_url_config(env.str("EMAIL_URL")) if env.str("EMAIL_URL", default="") else {}
+EMAIL_BACKEND_PATH = MAIL_URL.get("EMAIL_BACKEND") or env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends."
     + ("console.EmailBackend" if DEBUG else "smtp.EmailBackend"),
@@ -407,11 +410,19 @@ MAILERS = {
         "OPTIONS": {
             key.removeprefix("EMAIL_").lower(): value
             for key, value in {
-                "EMAIL_HOST": env.str("EMAIL_HOST", default=""),
-                "EMAIL_PORT": env.int("EMAIL_PORT", default=0),
-                "EMAIL_USERNAME": env.str("EMAIL_HOST_USER", default=""),
-                "EMAIL_PASSWORD": env.str("EMAIL_HOST_PASSWORD", default=""),
-                "EMAIL_USE_TLS": env.bool("EMAIL_USE_TLS", default=False),
+                "EMAIL_HOST": MAIL_URL.get("EMAIL_HOST") or env.str("EMAIL_HOST", default=""),
+                "EMAIL_PORT": MAIL_URL.get("EMAIL_PORT") or env.int("EMAIL_PORT", default=0),
+                "EMAIL_USERNAME": MAIL_URL.get("EMAIL_HOST_USER")
+                or env.str("EMAIL_HOST_USER", default=""),
+                "EMAIL_PASSWORD": MAIL_URL.get("EMAIL_HOST_PASSWORD")
+                or env.str("EMAIL_HOST_PASSWORD", default=""),
+                "EMAIL_USE_TLS": MAIL_URL.get("EMAIL_USE_TLS")
+                or env.bool("EMAIL_USE_TLS", default=False),
+                "EMAIL_USE_SSL": MAIL_URL.get("EMAIL_USE_SSL", False),
+                # seconds before a silent SMTP server fails the mail job (which retries)
+                "EMAIL_TIMEOUT": env.int("EMAIL_TIMEOUT", default=10)
+                if ".smtp." in EMAIL_BACKEND_PATH
+                else 0,
             }.items()
             if value
         },

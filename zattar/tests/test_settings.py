@@ -101,3 +101,20 @@ def test_check_deploy_is_clean_with_the_documented_production_environment():
 
 def test_development_is_the_default_without_a_secret():
     assert _import_settings().returncode == 0
+
+
+def test_production_mails_through_the_smtp_server_email_url_names():
+    names = ["EMAIL_BACKEND_PATH", "MAILERS"]
+    url = "smtp+tls://noreply%40zattar.kz:s3cret@smtp.zattar.kz:587"
+    result = _import_settings(code=SHOW % names, **{**PRODUCTION, "EMAIL_URL": url})
+    assert result.returncode == 0, result.stderr
+    shown = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert shown["EMAIL_BACKEND_PATH"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert shown["MAILERS"]["default"]["OPTIONS"] == {
+        "host": "smtp.zattar.kz",
+        "port": 587,
+        "username": "noreply@zattar.kz",
+        "password": "s3cret",
+        "use_tls": True,
+        "timeout": 10,
+    }
