@@ -16,15 +16,16 @@ list: nothing is fetched over the network.
 """
 
 import re
-from contextlib import suppress
-from functools import cache
-from urllib.parse import urlsplit
-
-import tldextract
-from django.conf import settings
 
 from chat.models import FraudWarning
-from zattar.text import unmasked
+from zattar.text import (
+    OWN_DOMAINS,
+    decoded_host,
+    domain_parts_extractor,
+    is_own,
+    own_hosts,
+    unmasked,
+)
 
 # --- Links ----------------------------------------------------------------------------------
 
@@ -37,63 +38,27 @@ LINK = re.compile(
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
-@cache
-def _extractor() -> tldextract.TLDExtract:
-    # No cache directory and no list URLs: the bundled snapshot, read once per process.
-    return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
-
-
-def _decoded(host: str) -> str:
-    """The host in Unicode: punycode labels (xn--) decoded, so look-alikes show themselves."""
-    labels = []
-    for label in host.lower().strip(".").split("."):
-        if label.startswith("xn--"):
-            with suppress(UnicodeError):  # not valid punycode: kept as written
-                label = label.encode().decode("idna")
-        labels.append(label)
-    return ".".join(labels)
-
-
-def registrable_domain(host: str) -> str:
-    """`shop.kaspi.kz` -> `kaspi.kz`; empty for a host without a public suffix."""
-    return _extractor()(_decoded(host)).top_domain_under_public_suffix
-
-
 def link_hosts(text: str) -> list[str]:
     """The hosts of the links in the text, lower case: with a scheme (any host), or without
     one when the host ends in a public suffix (`kaspi-kz.delivery/pay`, `www.x.com`)."""
     hosts = []
     for match in LINK.finditer(text):
-        host = _decoded(match.group("host"))
+        host = decoded_host(match.group("host"))
         if match.group("scheme"):
             if match.group("scheme").lower() in ("http", "https", "ftp"):
                 hosts.append(host)
             continue
-        parts = _extractor()(host)
+        parts = domain_parts_extractor()(host)
         if parts.suffix and parts.domain and not parts.domain.isdigit():
             hosts.append(host)
     return hosts
-
-
-def own_hosts() -> set[str]:
-    """The hosts of this site: ALLOWED_HOSTS and SITE_URL's, and their registrable domains."""
-    names = {host.lstrip(".").lower() for host in settings.ALLOWED_HOSTS if host != "*"}
-    names.add((urlsplit(settings.SITE_URL).hostname or "").lower())
-    names |= {registrable_domain(name) for name in names}
-    names.update(OFFICIAL_DOMAINS["zattar"])
-    names.discard("")
-    return names
-
-
-def is_own(host: str, own: set[str]) -> bool:
-    return host in own or registrable_domain(host) in own
 
 
 # --- Look-alikes ----------------------------------------------------------------------------
 
 # Each brand people trust with money or parcels, and the domains that are really theirs.
 OFFICIAL_DOMAINS: dict[str, frozenset[str]] = {
-    "zattar": frozenset({"zattar.kz"}),
+    "zattar": OWN_DOMAINS,
     "olx": frozenset({"olx.kz", "olx.com", "olx.ua", "olx.uz", "olx.pl", "olx.ro", "olx.pt"}),
     "kaspi": frozenset({"kaspi.kz"}),
     "kazpost": frozenset({"kazpost.kz", "post.kz"}),
@@ -160,7 +125,7 @@ def _tolerance(brand: str) -> int:
 def imitated_brand(host: str) -> str | None:
     """The brand a host imitates, or None: its own domains, and unrelated names, imitate
     nothing."""
-    parts = _extractor()(host)
+    parts = domain_parts_extractor()(host)
     registrable = parts.top_domain_under_public_suffix
     if not registrable or registrable in OFFICIAL:
         return None

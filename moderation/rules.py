@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-import tldextract
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from listings.models import Listing, ListingImage
 from moderation.models import BannedWord, ListingFlag
-from zattar.text import as_cyrillic_words, unmasked
+from zattar.text import as_cyrillic_words, domain_parts_extractor, is_own, unmasked
 
 Code = ListingFlag.Code
 
@@ -74,9 +73,6 @@ def banned_word_hits(text: str) -> list[Hit]:
 
 # --- Links, e-mail addresses and phone numbers -----------------------------------------------
 
-OWN_DOMAINS = frozenset({"zattar.kz"})
-# The public suffix list bundled with tldextract: never fetched over the network.
-_domains = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -115,16 +111,16 @@ def _is_foreign_domain(token: str) -> bool:
     # address; but "SHOP.KZ" written in capitals still is one.
     if parts[-1][:1].isupper() and not (host.isupper() and parts[-1].lower() in SHOUTED_SUFFIXES):
         return False
-    found = _domains(host.lower())
+    found = domain_parts_extractor()(host.lower())
     if not (found.domain and found.suffix):
         return False
-    return found.top_domain_under_public_suffix not in OWN_DOMAINS
+    return not is_own(host.lower())
 
 
 def _is_own_url(url: str) -> bool:
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE)
     host = host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].lower()
-    return _domains(host).top_domain_under_public_suffix in OWN_DOMAINS
+    return is_own(host)
 
 
 def contact_hits(text: str) -> list[Hit]:
