@@ -149,10 +149,12 @@ def run_jobs(db):
     rows a test writes are inside its transaction, where no worker process can see them.
     Each job's task runs with the job's arguments and the row is marked succeeded; a task
     that raises leaves it to do. Returns the names of the tasks run. (The worker itself, in a
-    process of its own, is exercised by deals/tests/test_jobs.py.)"""
+    process of its own, is exercised by deals/tests/test_jobs.py.) A job scheduled for later
+    (`schedule_in`) waits until the clock (time-machine's, in tests that travel) reaches it."""
     import json
 
     from django.db import connection
+    from django.utils import timezone
     from procrastinate.contrib.django import app
 
     before = _jobs_before_the_test
@@ -163,8 +165,9 @@ def run_jobs(db):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT id, task_name, args FROM procrastinate_jobs WHERE status = 'todo' "
-                    "AND id > %s ORDER BY id LIMIT 1",
-                    [before],
+                    "AND id > %s AND (scheduled_at IS NULL OR scheduled_at <= %s) "
+                    "ORDER BY id LIMIT 1",
+                    [before, timezone.now()],
                 )
                 row = cursor.fetchone()
             if row is None:
@@ -178,6 +181,49 @@ def run_jobs(db):
             done.append(name)
 
     return run
+
+
+# Mail through a real SMTP server: aiosmtpd on a loopback port receives what the mail jobs
+# send, as production's relay would (EMAIL_URL names it there). `smtp_server.received` holds
+# (envelope sender, envelope recipients, parsed message) per message.
+class Inbox:
+    """aiosmtpd's handler: every message it accepts, with its envelope."""
+
+    def __init__(self) -> None:
+        import email
+
+        self.received: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it by this name
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    from django.test import override_settings
+
+    from zattar.testing import free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    mailers = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
+    try:
+        with override_settings(MAILERS=mailers):
+            yield inbox
+    finally:
+        controller.stop()
 
 
 def truncate_jobs() -> None:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "chat",
     "deals",
     "moderation",
+    "notifications",
 ]
 
 # Outermost: the metrics' timer and the request log see every request, the security

@@ -24,6 +24,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("deals/", include("deals.urls")),
     path("", include("moderation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]
