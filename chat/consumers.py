@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from chat import events, selectors, services
 from chat.models import Message
+from notifications import selectors as notification_selectors
 from zattar.errors import DomainError
 from zattar.ids import parse_id
 from zattar.layers import LAYER_ERRORS
@@ -322,9 +323,21 @@ class NotificationsConsumer(SocketConsumer):
             return
         await self.accept()
         await self.send_unread()
+        await self.send_notifications()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         await self.error("read_only", _("This socket only tells: it takes no events."))
+
+    async def send_notifications(self) -> None:
+        """The bell: how many of the person's notifications are unread."""
+        count = await database_sync_to_async(notification_selectors.unread_count)(
+            user=self.scope["user"]
+        )
+        await self.send_json({"type": "notifications", "unread": count})
+
+    async def user_notification(self, event: dict) -> None:
+        """A notification was created or read (notifications.services, on commit)."""
+        await self.send_notifications()
 
     async def send_unread(self, **extra) -> None:
         count = await database_sync_to_async(selectors.unread_total)(user=self.scope["user"])
@@ -338,3 +351,4 @@ class NotificationsConsumer(SocketConsumer):
 
     async def layer_reconnected(self, event: dict) -> None:
         await self.send_unread()  # the badge is right again, and the inbox reloads
+        await self.send_notifications()

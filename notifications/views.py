@@ -1,11 +1,23 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from notifications import selectors, services
-from notifications.kinds import Kind
+from notifications.forms import PreferencesForm
+from notifications.kinds import Channel, Kind
+
+# The feed's icon per kind (symbols of static/img/icons.svg).
+KIND_ICONS = {
+    Kind.MESSAGES: "chat",
+    Kind.DEALS: "shield",
+    Kind.SAVED_SEARCHES: "search",
+    Kind.PRICE_DROPS: "heart",
+    Kind.LISTINGS: "clock",
+}
 
 
 @csrf_exempt  # the link's signature is the proof; mail clients POST without a session (RFC 8058)
@@ -29,16 +41,32 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    """Placeholder until the preferences page lands."""
+    """A switch per kind and channel; saving writes the whole table."""
+    current = services.preferences(user=request.user)
+    form = PreferencesForm(request.POST or None, preferences=current)
+    if request.method == "POST" and form.is_valid():
+        services.preferences_set(user=request.user, changes=form.changes())
+        messages.success(request, _("Notification settings saved."))
+        return redirect("notifications:preferences")
     return render(
         request,
         "notifications/preferences.html",
-        {"preferences": services.preferences(user=request.user)},
+        {"form": form, "channels": list(Channel)},
     )
 
 
 @login_required
+@require_GET
 def feed(request: HttpRequest) -> HttpResponse:
-    """Placeholder until the notifications page lands."""
-    return render(request, "notifications/feed.html", {"items": selectors.feed(user=request.user)})
+    """The last 50 things that happened to the person. Opening the page reads them: the ones
+    that were new are highlighted this once, and the bell goes back to zero. Only those shown
+    are marked, so one that arrives while the page renders stays unread."""
+    items = selectors.feed(user=request.user)
+    for item in items:
+        item.icon = KIND_ICONS.get(item.kind, "bell")
+    unread = [item.pk for item in items if item.read_at is None]
+    if unread:
+        services.notifications_read(user=request.user, ids=unread)
+    return render(request, "notifications/feed.html", {"items": items})

@@ -283,6 +283,7 @@ async def test_the_unread_socket_follows_the_user(people):
     notifications = WebsocketCommunicator(application, "/api/v1/ws/me/", headers=[ORIGIN, cookie])
     assert (await notifications.connect())[0]
     assert await notifications.receive_json_from() == {"type": "unread", "count": 0}
+    assert await notifications.receive_json_from() == {"type": "notifications", "unread": 0}
     buyer = await open_socket(people["conversation"].pk, people["buyer"])
     await buyer.send_json_to({"type": "message", "body": "Добрый день"})
     unread = await next_of(notifications, "unread")

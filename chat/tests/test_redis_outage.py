@@ -170,6 +170,7 @@ async def test_the_unread_badge_is_recounted_once_redis_is_back(people, redis_se
     badge = WebsocketCommunicator(application, "/api/v1/ws/me/", headers=[ORIGIN, cookie])
     assert (await badge.connect())[0]
     assert await badge.receive_json_from() == {"type": "unread", "count": 0}
+    assert await badge.receive_json_from() == {"type": "notifications", "unread": 0}
     await stopped(redis_server)
     response = await database_sync_to_async(post_message)(
         people["conversation"].pk, people["buyer"], "Пока Redis лежит"

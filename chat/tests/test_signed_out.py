@@ -56,6 +56,7 @@ async def test_deactivation_closes_the_chat_and_badge_sockets_of_a_session(peopl
     badge = WebsocketCommunicator(application, "/api/v1/ws/me/", headers=[ORIGIN, cookie])
     assert (await badge.connect())[0]
     await badge.receive_json_from()  # the unread count
+    await badge.receive_json_from()  # the bell's count
     chat_socket = await open_socket(chat.pk, buyer)
     await deactivate(buyer)
     await closes_signed_out(chat_socket)

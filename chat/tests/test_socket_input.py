@@ -138,6 +138,7 @@ async def test_the_unread_socket_answers_any_frame_with_an_error(people, frame):
     badge = WebsocketCommunicator(application, "/api/v1/ws/me/", headers=[ORIGIN, cookie])
     assert (await badge.connect())[0]
     assert (await badge.receive_json_from())["type"] == "unread"
+    assert (await badge.receive_json_from())["type"] == "notifications"
     await badge.send_to(**frame)
     error = await badge.receive_json_from(timeout=3)
     assert error["code"] == "read_only" and error["detail"]

@@ -1,9 +1,10 @@
-// The unread badge in the header and the inbox, kept live over /api/v1/ws/me/.
+// The unread badge in the header and the inbox, and the bell's count of unread notifications,
+// kept live over /api/v1/ws/me/.
 (function () {
   var scheme = location.protocol === "https:" ? "wss:" : "ws:";
   var delay = 1000;
-  function show(count) {
-    document.querySelectorAll(".js-unread").forEach(function (badge) {
+  function show(selector, count) {
+    document.querySelectorAll(selector).forEach(function (badge) {
       badge.textContent = count > 99 ? "99+" : String(count);
       badge.hidden = !count;
     });
@@ -14,7 +15,8 @@
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.type === "unread") show(data.count);
+      if (data.type === "unread") show(".js-unread", data.count);
+      if (data.type === "notifications") show(".js-bell", data.unread);
       if (data.type === "unread" || data.type === "activity") {
         document.body.dispatchEvent(new CustomEvent("zattar:inbox"));
       }
