@@ -49,12 +49,13 @@ class PushSubscriptionSerializer(serializers.Serializer):
     endpoint = serializers.URLField(max_length=1000)
     keys = PushKeysSerializer()
 
-    def validate_endpoint(self, value: str) -> str:
+    def validate(self, attrs: dict) -> dict:
+        # Last, once the rest is valid: it may look the host up in the DNS.
         try:
-            push.endpoint_check(value)
+            push.endpoint_check(attrs["endpoint"])
         except push.EndpointRefused as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        return value
+            raise serializers.ValidationError({"endpoint": [str(exc)]}) from None
+        return attrs
 
 
 class PushSubscribedSerializer(serializers.Serializer):
