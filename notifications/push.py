@@ -8,6 +8,7 @@ POSTs to whatever endpoint a browser hands it, so an endpoint must be https on a
 again before each send (a name may resolve elsewhere later); redirects are not followed."""
 
 import base64
+import functools
 import ipaddress
 import json
 import logging
@@ -42,6 +43,10 @@ class EndpointRefused(ValueError):
     """An endpoint the server must not POST to (its message says why, translated)."""
 
 
+class EndpointUnresolved(EndpointRefused):
+    """The endpoint's host is not found in the DNS (now: it may be a passing failure)."""
+
+
 # --- Keys ---------------------------------------------------------------------------------------
 
 
@@ -50,7 +55,11 @@ def enabled() -> bool:
 
 
 def _vapid() -> Vapid:
-    key = settings.VAPID_PRIVATE_KEY.strip()
+    return _vapid_from(settings.VAPID_PRIVATE_KEY)
+
+
+def _vapid_from(key: str) -> Vapid:
+    key = key.strip()
     try:
         if key.startswith("-----BEGIN"):
             return Vapid.from_pem(key.encode())
@@ -76,10 +85,19 @@ def public_key_of(vapid: Vapid) -> str:
 
 
 def public_key() -> str:
-    """VAPID_PUBLIC_KEY, or the one the private key implies; "" when push is off."""
+    """The public key of VAPID_PRIVATE_KEY (VAPID_PUBLIC_KEY should say the same; when it does
+    not, browsers get the right one and the log says so); "" when push is off."""
     if not enabled():
         return ""
-    return settings.VAPID_PUBLIC_KEY or public_key_of(_vapid())
+    return _public_key(settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _public_key(private: str, configured: str) -> str:
+    derived = public_key_of(_vapid_from(private))
+    if configured and configured != derived:
+        logger.error("push.vapid_public_key_mismatch: VAPID_PUBLIC_KEY is not VAPID_PRIVATE_KEY's")
+    return derived
 
 
 def key_pair() -> tuple[str, str]:
@@ -111,7 +129,7 @@ def endpoint_check(endpoint: str) -> None:
     try:
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise EndpointRefused(_("This push service cannot be found.")) from None
+        raise EndpointUnresolved(_("This push service cannot be found.")) from None
     for *_rest, address in found:
         ip = ipaddress.ip_address(address[0].split("%")[0])
         if ip.version == 6 and ip.ipv4_mapped:
@@ -204,6 +222,9 @@ def send_to_user(*, user, payload: dict) -> bool:
                 continue
             try:
                 endpoint_check(subscription.endpoint)
+            except EndpointUnresolved:
+                failures.append(f"{subscription.pk}: not found in the DNS")
+                continue
             except EndpointRefused:
                 logger.warning("push.endpoint_refused", extra={"subscription": subscription.pk})
                 subscription.delete()

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -245,8 +246,6 @@ def test_a_failing_push_service_keeps_the_subscription_and_the_job_is_retried(
 
 def test_a_push_service_that_does_not_answer_fails_the_job_in_time(vapid, settings, run_jobs):
     """A silent service (accepts the connection, never answers) costs PUSH_TIMEOUT_SECONDS."""
-    import socket
-
     settings.PUSH_TIMEOUT_SECONDS = 0.5
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -496,3 +495,28 @@ def test_a_pem_private_key_is_accepted_too(settings):
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     assert push.public_key() == b64url(expected)
+
+
+def test_a_public_key_that_is_not_the_private_keys_is_not_given_to_browsers(settings):
+    private, public = push.key_pair()
+    _other_private, other_public = push.key_pair()
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = private, other_public
+    assert push.public_key() == public
+
+
+def test_a_host_the_dns_does_not_find_now_fails_the_job_and_keeps_the_subscription(
+    vapid, settings, run_jobs, monkeypatch
+):
+    user = person()
+    browser = Browser("https://push.example.kz/push/1")
+    api_for(user).post(SUBSCRIPTIONS, browser.subscription(), format="json")
+    settings.PUSH_ALLOW_PRIVATE_ENDPOINTS = False
+
+    def not_found(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", not_found)
+    tell(user)
+    with pytest.raises(push.PushFailed):
+        run_jobs()
+    assert PushSubscription.objects.filter(user=user).exists()
