@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/chat/", include("chat.api.urls")),
     path("v1/", include("deals.api.urls")),
     path("v1/", include("moderation.api.urls")),
+    path("v1/", include("notifications.api.push_urls")),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -432,6 +432,19 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Zattar <noreply@zattar.kz>")
 
+# Web Push (notifications.push): the VAPID key pair that signs every push (RFC 8292), made by
+# `manage.py vapid_keys`. VAPID_PRIVATE_KEY is the raw P-256 private key, base64url (32 bytes;
+# a PEM or base64 DER key is accepted too), VAPID_PUBLIC_KEY the uncompressed public point,
+# base64url (what the browser's applicationServerKey takes). No private key: push is off.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="").replace("\\n", "\n")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:support@zattar.kz")
+PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10)
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=86_400)  # kept by the push service
+# Subscriptions whose endpoint is plain http or on a private/loopback address are refused
+# (the server would POST there). Tests turn it on for their loopback push service.
+PUSH_ALLOW_PRIVATE_ENDPOINTS = env.bool("PUSH_ALLOW_PRIVATE_ENDPOINTS", default=False)
+
 # Phones (accounts.sms, accounts.services): verification codes go by SMS through SMS_BACKEND, a
 # dotted path to a subclass of accounts.sms.BaseSmsBackend (default: the console). Whenever
 # SMS_FILE_PATH is set, each SMS is appended to that file as a JSON line {"to", "text"} instead.

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from listings.views import home
+from notifications import push_views
 from zattar import health, metrics
 
 handler400 = "zattar.exceptions.bad_request"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("manifest.webmanifest", push_views.manifest, name="manifest"),
+    path("sw.js", push_views.service_worker, name="service_worker"),
     # The switcher: Django's, and a signed-in person's account keeps the language.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
