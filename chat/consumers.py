@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chat import events, selectors, services
+from chat import events, presence, selectors, services
 from chat.models import Message
 from notifications import selectors as notification_selectors
 from zattar.errors import DomainError
@@ -114,6 +114,8 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
             if group:
                 with suppress(*LAYER_ERRORS):  # Redis is away: its subscriptions went with it
                     await self.channel_layer.group_discard(group, self.channel_name)
+        if self.group:  # it was live: the person had a page open until now
+            await in_thread_pool(presence.seen)(self.scope["user"].pk)
 
     async def session_ended(self, event: dict) -> None:
         """Signed out everywhere (a new password, a deactivated account): final."""
@@ -181,6 +183,7 @@ class ChatConsumer(SocketConsumer):
         if not await self.subscribe(events.conversation_group(self.conversation_id)):
             return
         await self.accept()
+        await in_thread_pool(presence.seen)(self.user.pk)
         after = parse_id(self.query_param("after"))
         if after is None:  # the client has what its page showed: the latest is the mark
             latest = await in_thread_pool(selectors.messages_page)(
@@ -322,7 +325,7 @@ class NotificationsConsumer(SocketConsumer):
         if not await self.subscribe(events.user_group(user.pk)):
             return
         await self.accept()
-        await self.send_unread()
+        await self.send_unread(seen=True)
         await self.send_notifications()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
@@ -339,12 +342,20 @@ class NotificationsConsumer(SocketConsumer):
         """A notification was created or read (notifications.services, on commit)."""
         await self.send_notifications()
 
-    async def send_unread(self, **extra) -> None:
-        count = await database_sync_to_async(selectors.unread_total)(user=self.scope["user"])
+    async def send_unread(self, *, seen: bool = False, **extra) -> None:
+        count = await database_sync_to_async(self.unread_count)(seen=seen)
         await self.send_json({"type": "unread", "count": count, **extra})
 
+    def unread_count(self, *, seen: bool) -> int:
+        """The badge's count; `seen`: the page is open as something new reaches the person
+        (chat.presence: no e-mail for what they could see), in the same thread hop."""
+        user = self.scope["user"]
+        if seen:
+            presence.seen(user.pk)
+        return selectors.unread_total(user=user)
+
     async def user_unread(self, event: dict) -> None:
-        await self.send_unread(message=event.get("message"))
+        await self.send_unread(message=event.get("message"), seen=True)
 
     async def user_activity(self, event: dict) -> None:
         await self.send_json({"type": "activity", "message": event["message"]})

@@ -115,6 +115,13 @@ class Message(models.Model):
                 condition=Q(read_at__isnull=True),
                 name="message_unread",
             ),
+            # The unread e-mail sweep (chat.notifications) looks at people's unread messages of
+            # the last hour or so, by age.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(read_at__isnull=True, sender__isnull=False),
+                name="message_unread_age",
+            ),
         ]
 
     def __str__(self) -> str:

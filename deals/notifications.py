@@ -1,5 +1,7 @@
 """After a deal moves: a note from Zattar in the people's chat, and an email to both."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -10,6 +12,8 @@ from django.utils.translation import gettext as _
 from chat.services import system_message_post
 from deals.models import DealEvent
 from deals.transitions import Role, Status
+from notifications.kinds import Kind
+from notifications.services import notify
 
 
 def describe(event: DealEvent) -> str:
@@ -69,3 +73,76 @@ def deal_changed(*, event_id: int) -> None:
                 [deal.buyer.email, deal.seller.email],
             )
             DealEvent.objects.filter(pk=event_id).update(emailed_at=timezone.now())
+
+
+# --- Reminders and review requests (notifications.notify) ----------------------------------
+
+REMINDERS = (
+    # (status, deadline, who is reminded, event, key suffix)
+    (Status.PENDING, "ship_by", Role.SELLER, "deals/ship_reminder", "ship-reminder"),
+    (Status.SHIPPED, "confirm_by", Role.BUYER, "deals/confirm_reminder", "confirm-reminder"),
+)
+
+
+def _deal_url(deal) -> str:
+    return reverse("deals:detail", args=[deal.pk])
+
+
+def deal_reminders_send(*, now=None, batch: int = 200) -> int:
+    """Remind the seller SAFE_DEAL_REMINDER_HOURS before the ship-by deadline and the buyer as
+    long before the automatic confirmation, once each (the key `deal:<id>:ship-reminder`).
+    Run every minute by the deal_reminders job; idempotent: a deal whose person was reminded
+    is not even looked at again. Returns how many were reminded."""
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from deals.models import SafeDeal
+    from notifications.models import Notification
+
+    now = now or timezone.now()
+    ahead = now + timedelta(hours=settings.SAFE_DEAL_REMINDER_HOURS)
+    done = 0
+    for status, deadline, role, event, suffix in REMINDERS:
+        person = "seller_id" if role == Role.SELLER else "buyer_id"
+        reminded = Notification.objects.filter(
+            user_id=OuterRef(person),
+            key=Concat(Value("deal:"), Cast(OuterRef("pk"), CharField()), Value(f":{suffix}")),
+        )
+        due = list(
+            SafeDeal.objects.filter(
+                status=status, **{f"{deadline}__gt": now, f"{deadline}__lte": ahead}
+            )
+            .exclude(Exists(reminded))
+            .select_related("listing", "buyer", "seller")
+            .order_by(deadline)[:batch]
+        )
+        for deal in due:
+            with transaction.atomic():
+                told = notify(
+                    user=deal.seller if role == Role.SELLER else deal.buyer,
+                    kind=Kind.DEALS,
+                    event=event,
+                    key=f"deal:{deal.pk}:{suffix}",
+                    context={
+                        "deal": deal,
+                        "listing": deal.listing,
+                        "deadline": getattr(deal, deadline),
+                    },
+                    url=_deal_url(deal),
+                )
+            done += told is not None
+    return done
+
+
+def deal_review_requests(deal) -> None:
+    """Ask both people for a review of a completed deal; in the completing move's transaction.
+    Once per person and deal (the key `deal:<id>:review-request`)."""
+    for person, other in ((deal.buyer, deal.seller), (deal.seller, deal.buyer)):
+        notify(
+            user=person,
+            kind=Kind.DEALS,
+            event="deals/review_request",
+            key=f"deal:{deal.pk}:review-request",
+            context={"deal": deal, "listing": deal.listing, "other": other},
+            url=_deal_url(deal) + "#review",
+        )

@@ -23,6 +23,7 @@ from deals.errors import (
     WrongRole,
 )
 from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
+from deals.notifications import deal_review_requests
 from deals.payments import gateway
 from deals.selectors import NOT_SHIPPABLE_ROOTS
 from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
@@ -176,6 +177,8 @@ def deal_transition(
     if role == Role.MODERATOR:
         _dispute_audit(deal, actor=actor, source=source, note=given[Field.NOTE])
     tasks.deal_changed_notify.defer(event_id=event.pk)
+    if target == Status.COMPLETED:
+        deal_review_requests(deal)
     return deal
 
 

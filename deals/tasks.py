@@ -40,3 +40,14 @@ def deal_timeouts(timestamp: int) -> None:
     from deals.services import deal_timeouts_process
 
     deal_timeouts_process()
+
+
+@app.periodic(cron="* * * * *", periodic_id="deal_reminders")
+@app.task(name="deals.deal_reminders", queueing_lock="deal_reminders")
+@logged("deals.deal_reminders")
+def deal_reminders(timestamp: int) -> None:
+    """Every minute: remind the seller a day before the ship-by deadline, the buyer a day
+    before the automatic confirmation (deals.notifications). Idempotent."""
+    from deals.notifications import deal_reminders_send
+
+    deal_reminders_send()

@@ -27,6 +27,7 @@ from listings.errors import (
 )
 from listings.models import Category, City, Favorite, Listing, ListingImage
 from listings.transitions import Role, allowed
+from notifications.triggers import price_dropped
 from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
 from zattar.storage import STORAGE_FAILURES, delete_quietly
 
@@ -210,6 +211,7 @@ def listing_update(
     ):
         raise StatusChangeNotAllowed(_("The price cannot change while a Safe Deal is open."))
     changed = {name for name, value in changes.items() if _value(listing, name) != _key(value)}
+    old_price = listing.price
     for name, value in changes.items():
         setattr(listing, name, value)
     fields = list(changes)
@@ -231,6 +233,8 @@ def listing_update(
             changed=changed,
         )
     _store_photos(listing, list(photos), first_position)
+    if "price" in changed:
+        price_dropped(listing=listing, old_price=old_price)  # favouriters told (a job) if lower
     return listing
 
 

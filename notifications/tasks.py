@@ -15,3 +15,7 @@ def deliver(*, notification_id: int) -> None:
     from notifications.delivery import deliver as run
 
     run(notification_id=notification_id)
+
+
+# The triggers' own jobs (price drops on favourites), registered with the app.
+from notifications import triggers  # noqa: E402, F401

@@ -197,11 +197,18 @@ else:
 CHAT_FLOOD_LIMIT = env.int("CHAT_FLOOD_LIMIT", default=20)  # messages per user per window
 CHAT_FLOOD_WINDOW_SECONDS = env.int("CHAT_FLOOD_WINDOW_SECONDS", default=10)
 CHAT_TYPING_INTERVAL_SECONDS = 2.0
+# A message still unread this long after it was sent, to someone who had no page of the site
+# open meanwhile, is e-mailed; at most one such e-mail per conversation per interval.
+CHAT_EMAIL_DELAY_SECONDS = env.int("CHAT_EMAIL_DELAY_SECONDS", default=600)
+CHAT_EMAIL_INTERVAL_SECONDS = env.int("CHAT_EMAIL_INTERVAL_SECONDS", default=3600)
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
 SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
+# The seller is reminded this long before the ship-by deadline, the buyer before the automatic
+# confirmation.
+SAFE_DEAL_REMINDER_HOURS = env.int("SAFE_DEAL_REMINDER_HOURS", default=24)
 SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerOnlyGateway")
 
 # Reports: this many distinct users, each registered at least REPORTER_MIN_AGE_HOURS ago, with an
