@@ -586,7 +586,7 @@ def listing_images_add(
     position = listing.image_count
     listing.image_count += len(photos)
     listing.save(update_fields=["image_count", "updated_at"])
-    if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW):
+    if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW, Listing.Status.EXPIRED):
         _screen(listing, photos=photos, changed=set())  # the photos only: the text is as it was
     return _store_photos(listing, list(photos), position)
 
