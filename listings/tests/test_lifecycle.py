@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from listings import services
 from listings.errors import CategoryLimitReached
-from listings.models import Category, Listing
+from listings.models import Category, City, Listing
 from listings.tasks import listings_expire, listings_remind_expiring
 from listings.tests.factories import ListingFactory
 from notifications.models import Notification
@@ -336,3 +336,53 @@ def test_the_reminder_comes_again_after_a_renewal(smtp_server, run_jobs):
     assert keys == [f"listing:{ad.pk}:expiring:2026-10-02", f"listing:{ad.pk}:expiring:2026-10-31"]
     assert len(smtp_server.received) == 2
     assert all(re.search(r"/ads/\d+/renew/", body) for body in bodies(smtp_server))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ads_posted_at_once_cannot_both_pass_the_limit(settings, monkeypatch):
+    """The count and the insert are apart in time; the seller's row lock keeps a second
+    posting waiting until the first commits, so it counts the first one."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    settings.LISTING_LIMIT_PER_CATEGORY = 1
+    owner = UserFactory()
+    checked = services._refuse_over_limit
+
+    def slow_check(**kwargs):
+        checked(**kwargs)
+        time.sleep(0.5)  # the window in which an unlocked count would let both through
+
+    monkeypatch.setattr(services, "_refuse_over_limit", slow_check)
+    outcomes = []
+
+    def post(title):
+        try:
+            services.listing_create(
+                seller=owner,
+                title=title,
+                description="Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
+                price=65_000,
+                negotiable=False,
+                condition="used",
+                city=City.objects.get(slug="almaty"),
+                category=Category.objects.get(slug="bicycles"),
+            )
+            outcomes.append("posted")
+        except CategoryLimitReached:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=post, args=(title,))
+        for title in ("Горный велосипед Stels Navigator", "Шоссейный велосипед Merida Scultura")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["posted", "refused"]
+    assert Listing.objects.filter(seller=owner).count() == 1
