@@ -184,7 +184,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         html = None
         if html_email_template_name is not None:
             html = loader.render_to_string(html_email_template_name, context)
-        tasks.send_email.defer(
+        tasks.mail_defer(
             subject=subject,
             body=loader.render_to_string(email_template_name, context),
             to=[to_email],

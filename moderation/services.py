@@ -388,7 +388,7 @@ def _rejection_mail(listing) -> None:
     from django.urls import reverse
     from django.utils import translation
 
-    from zattar.tasks import send_email
+    from zattar.tasks import mail_defer
 
     seller = type(listing.seller).objects.get(pk=listing.seller_id)
     if not seller.email:
@@ -406,7 +406,7 @@ def _rejection_mail(listing) -> None:
             settings.SITE_URL + reverse("listings:edit", args=[listing.pk]),
         ]
         subject = _("Zattar: your ad was rejected")
-    send_email.defer(subject=str(subject), body="\n".join(lines), to=[seller.email])
+    mail_defer(subject=str(subject), body="\n".join(lines), to=[seller.email])
 
 
 @transaction.atomic

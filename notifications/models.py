@@ -97,3 +97,18 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.endpoint[:60]
+
+
+class SentEmail(models.Model):
+    """A one-off e-mail (a password reset, a rejection) that went out: the zattar.send_email
+    job records its key after the SMTP server accepted it, and a retried job sends nothing."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sent e-mail")
+        verbose_name_plural = _("sent e-mails")
+
+    def __str__(self) -> str:
+        return self.key

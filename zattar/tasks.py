@@ -4,6 +4,7 @@ Every side effect outside the database is a job deferred inside the transaction 
 change that causes it; each app keeps its jobs in its own `tasks.py` (deals.tasks)."""
 
 import functools
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -32,14 +33,39 @@ def logged(name: str):
 @app.task(name="zattar.send_email", retry=RetryStrategy(max_attempts=12, exponential_wait=2))
 @logged("zattar.send_email")
 def send_email(
-    *, subject: str, body: str, to: list[str], html_body: str | None = None, from_email=None
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html_body: str | None = None,
+    from_email=None,
+    key: str = "",
 ) -> None:
     """One message through the configured backend (SMTP in production). A failure raises,
-    and the job is retried with back-off."""
+    and the job is retried with back-off. `key` (see mail_defer) is recorded once the SMTP
+    server accepted the message: a retry of a job that sent already sends nothing."""
+    from notifications.models import SentEmail
+
+    if key and SentEmail.objects.filter(key=key).exists():
+        return
     message = EmailMultiAlternatives(subject, body, from_email, to)
     if html_body:
         message.attach_alternative(html_body, "text/html")
     message.send()
+    if key:
+        SentEmail.objects.get_or_create(key=key)
+
+
+def mail_defer(*, subject: str, body: str, to: list[str], html_body=None, from_email=None):
+    """Defer one e-mail (inside the caller's transaction) under a key of its own."""
+    send_email.defer(
+        subject=str(subject),
+        body=body,
+        to=to,
+        html_body=html_body,
+        from_email=from_email,
+        key=uuid.uuid4().hex,
+    )
 
 
 @app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")

@@ -1,0 +1,160 @@
+"""Nothing is sent twice when a job is retried: for every kind of job the site defers, a
+scenario makes real jobs through the path users take, a worker runs them, and then every one
+of them runs again with the same arguments, as procrastinate does after a worker died between
+the work and the job's end. What left the site (e-mails at a real SMTP server, SMS, money at
+the payment provider, chat notes, notifications) is counted before and after the replay.
+
+A job kind without a scenario fails `test_every_job_kind_has_a_retry_scenario`."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from procrastinate.contrib.django import app
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Upkeep of the queue itself: it sends nothing (deleting old rows, re-queueing a dead
+# worker's jobs), and procrastinate's own built-in.
+UPKEEP = {
+    "zattar.remove_old_jobs",
+    "zattar.retry_stalled_jobs",
+    "procrastinate.builtin_tasks.remove_old_jobs",
+    "builtin:procrastinate.builtin_tasks.remove_old_jobs",
+}
+
+SCENARIOS = {}
+
+
+def scenario(*task_names, later=timedelta(0)):
+    """Register a scenario for these job kinds; its jobs run `later` (a deadline to pass)."""
+
+    def register(func):
+        func.later = later
+        for name in task_names:
+            SCENARIOS[name] = func
+        return func
+
+    return register
+
+
+def jobs_so_far() -> list[tuple[str, dict]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT task_name, args FROM procrastinate_jobs ORDER BY id")
+        return [
+            (name, json.loads(args) if isinstance(args, str) else args)
+            for name, args in cursor.fetchall()
+        ]
+
+
+def replay(jobs) -> None:
+    for name, args in jobs:
+        app.tasks[name].func(**args)
+
+
+class ProviderForTests:
+    """A payment provider that keeps one movement per idempotency key, as real ones do, and
+    counts every call."""
+
+    calls: list[str] = []
+    moves: dict[str, int] = {}
+
+    def _move(self, kind, deal, idempotency_key):
+        ProviderForTests.calls.append(idempotency_key)
+        ProviderForTests.moves.setdefault(idempotency_key, deal.amount)
+        return f"test-{kind}-{idempotency_key}"
+
+    def hold(self, deal, *, idempotency_key):
+        return self._move("hold", deal, idempotency_key)
+
+    def release(self, deal, *, idempotency_key):
+        return self._move("release", deal, idempotency_key)
+
+    def refund(self, deal, *, idempotency_key):
+        return self._move("refund", deal, idempotency_key)
+
+
+@scenario("zattar.send_email")
+def password_reset(client, smtp_server, **_):
+    user = UserFactory(email="reset@example.kz")
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    return lambda: len(smtp_server.received)
+
+
+@scenario("notifications.deliver")
+def a_notification(smtp_server, **_):
+    from notifications.kinds import Kind
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    notify(user=UserFactory(), kind=Kind.DEALS, event="tests/hello", key="k", url="/")
+    return lambda: (len(smtp_server.received), Notification.objects.count())
+
+
+@scenario(
+    "deals.deal_changed_notify",
+    "deals.escrow_settle",
+    "deals.deal_timeouts",
+    later=timedelta(days=30),
+)
+def a_safe_deal_left_to_time_out(smtp_server, settings, **_):
+    from chat.models import Message
+    from deals.models import SafeDeal
+    from listings.tests.factories import ListingFactory
+
+    settings.SAFE_DEAL_GATEWAY = f"{__name__}.ProviderForTests"
+    ProviderForTests.calls, ProviderForTests.moves = [], {}
+    listing = ListingFactory(price=50_000)
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    response = api.post("/api/v1/safe-deals", {"listing_id": listing.pk}, format="json")
+    assert response.status_code == 201, response.json()
+    # The seller never ships: the periodic job cancels the deal and refunds the buyer.
+    app.tasks["deals.deal_timeouts"].defer(timestamp=int(timezone.now().timestamp()))
+
+    def sent():
+        return (
+            len(smtp_server.received),
+            Message.objects.count(),
+            sum(ProviderForTests.moves.values()),
+            len(ProviderForTests.calls),
+            SafeDeal.objects.get().status,
+        )
+
+    return sent
+
+
+@scenario("accounts.phone_code_sms")
+def a_phone_code(settings, tmp_path, **_):
+    path = tmp_path / "sms.jsonl"
+    settings.SMS_FILE_PATH = str(path)
+    api = APIClient(REMOTE_ADDR="10.0.0.9")
+    api.force_authenticate(UserFactory(unverified=True))
+    assert api.post("/api/v1/users/me/phone/verify", {}, format="json").status_code == 202
+    return lambda: len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_every_job_kind_has_a_retry_scenario():
+    assert set(app.tasks) - UPKEEP - set(SCENARIOS) == set()
+
+
+@pytest.mark.parametrize("task_name", sorted(SCENARIOS))
+def test_a_retried_job_sends_nothing_twice(
+    task_name, client, smtp_server, settings, tmp_path, run_jobs
+):
+    make = SCENARIOS[task_name]
+    effect = make(client=client, smtp_server=smtp_server, settings=settings, tmp_path=tmp_path)
+    with time_machine.travel(timezone.now() + make.later, tick=False):
+        ran = run_jobs()
+        assert task_name in ran, ran
+        once = effect()
+        assert once and any(once if isinstance(once, tuple) else [once])
+        replay(jobs_so_far())
+        assert effect() == once
