@@ -76,6 +76,8 @@ class ListingAdmin(admin.ModelAdmin):
         "image_count",
         "created_at",
         "updated_at",
+        "expires_at",
+        "raised_at",
     ]
     date_hierarchy = "published_at"
     inlines = [ImageInline]

@@ -58,3 +58,39 @@ class DuplicateListing(Conflict):
             },
         )
         self.existing = existing
+
+
+class CategoryLimitReached(Conflict):
+    """The seller has LISTING_LIMIT_PER_CATEGORY active ads in this leaf category already."""
+
+    code = "category_limit"
+
+    def __init__(self, *, limit: int, category) -> None:
+        super().__init__(
+            _(
+                "You already have %(limit)d active ads in “%(category)s”, the most one seller may "
+                "have in a category. Archive or mark sold one of them first."
+            )
+            % {"limit": limit, "category": category.name},
+            limit=limit,
+        )
+
+
+class RenewNotAllowed(Conflict):
+    code = "renew_not_allowed"
+
+
+class RaiseTooSoon(DomainError):
+    """ "Raise to top" again before BUMP_COOLDOWN_DAYS passed: 429 with when to come back."""
+
+    status_code = 429
+    code = "raise_too_soon"
+
+    def __init__(self, *, retry_after: int, available_at) -> None:
+        from django.utils.timesince import timeuntil
+
+        super().__init__(
+            _("You can raise this ad to the top again in %(time)s.")
+            % {"time": timeuntil(available_at)},
+            retry_after=retry_after,
+        )

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -77,6 +79,21 @@ class Category(models.Model):
 
 
 active = Q(status="active")
+
+
+def lifetime() -> timedelta:
+    return timedelta(days=settings.LISTING_LIFETIME_DAYS)
+
+
+def expiry_from_now() -> datetime:
+    """When an ad published or renewed now expires."""
+    return timezone.now() + lifetime()
+
+
+# An active ad may be renewed (without waiting for it to expire) this close to its expiry: the
+# reminder goes out EXPIRY_NOTICE before, and its link leads to the renew button.
+EXPIRY_NOTICE = timedelta(days=2)
+RENEW_WINDOW = timedelta(days=3)
 COVERING = ["price", "city", "category", "root_category", "condition", "image_count"]
 
 
@@ -139,6 +156,12 @@ class Listing(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now)
+    # Set on publication, renewal, approval and reactivation; the sweep expires active ads
+    # past it (listings.tasks). published_at moves only on posting and "raise to top".
+    expires_at = models.DateTimeField(_("expires"), default=expiry_from_now, editable=False)
+    raised_at = models.DateTimeField(_("raised to top"), null=True, blank=True, editable=False)
+    # The reminder "expires in 2 days" went out for the current expires_at (reset with it).
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
     image_count = models.PositiveSmallIntegerField(_("photos"), default=0, editable=False)
     # Filled by a PostgreSQL trigger on every insert and update (see migration 0004).
@@ -184,6 +207,8 @@ class Listing(models.Model):
                 include=["category", "root_category", "city", "condition", "image_count"],
             ),
             models.Index(fields=["seller", "status", "-created_at"], name="listing_seller_status"),
+            # The expiry sweep and the reminder sweep: active ads by expiry time.
+            models.Index(fields=["expires_at"], name="listing_active_expiry", condition=active),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +220,23 @@ class Listing(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def raise_available_at(self) -> datetime:
+        """The earliest "raise to top": BUMP_COOLDOWN_DAYS after publication or the last raise."""
+        last = max(filter(None, [self.published_at, self.raised_at]))
+        return last + timedelta(days=settings.BUMP_COOLDOWN_DAYS)
+
+    @property
+    def can_raise_now(self) -> bool:
+        return self.status == Status.ACTIVE and timezone.now() >= self.raise_available_at
+
+    @property
+    def can_renew_now(self) -> bool:
+        """Expired, or active and expiring within RENEW_WINDOW."""
+        if self.status == Status.EXPIRED:
+            return True
+        return self.status == Status.ACTIVE and self.expires_at - timezone.now() <= RENEW_WINDOW
 
 
 def listing_image_path(image: "ListingImage", filename: str) -> str:

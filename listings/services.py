@@ -1,11 +1,15 @@
 """Every write to listings: one atomic function per action, the seller checked on the server."""
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 import imagehash
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -16,16 +20,28 @@ from redis.exceptions import RedisError
 
 from accounts.selectors import phone_verified_required
 from listings.errors import (
+    CategoryLimitReached,
     DuplicateListing,
     InvalidPhotoOrder,
     ListingHasDeals,
     ListingNotFound,
     NotTheSeller,
     PhotoStorageUnavailable,
+    RaiseTooSoon,
+    RenewNotAllowed,
     StatusChangeNotAllowed,
     TooManyPhotos,
 )
-from listings.models import Category, City, Favorite, Listing, ListingImage
+from listings.models import (
+    EXPIRY_NOTICE,
+    RENEW_WINDOW,
+    Category,
+    City,
+    Favorite,
+    Listing,
+    ListingImage,
+    lifetime,
+)
 from listings.transitions import Role, allowed
 from notifications.triggers import price_dropped
 from zattar.images import ImageLimits, cover_crop, encode_jpeg, open_upload, upright_rgb
@@ -137,7 +153,11 @@ def listing_create(
     if len(photos) > MAX_PHOTOS:
         raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
     _refuse_duplicate(seller=seller, title=title, description=description)
+    _refuse_over_limit(seller_id=seller.pk, category=category)
+    now = timezone.now()
     listing = Listing.objects.create(
+        published_at=now,
+        expires_at=now + lifetime(),
         seller=seller,
         title=title,
         description=description,
@@ -164,6 +184,28 @@ def _refuse_duplicate(*, seller, title: str, description: str) -> None:
         raise DuplicateListing(existing)
 
 
+def _lock_seller(seller_id: int) -> None:
+    """Serialise one seller's moves into "active" (the per-category limit is a count, then an
+    insert or a move: two at once could both see room). FOR NO KEY UPDATE: rows that merely
+    point at the seller (messages, notifications) are not held up. Taken before the ad's row,
+    always in this order."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=seller_id).exists()
+
+
+def _refuse_over_limit(*, seller_id: int, category: Category, exclude_id: int | None = None):
+    """LISTING_LIMIT_PER_CATEGORY active ads per seller per leaf category: the next one (a new
+    ad, a reactivated or renewed one, one moved into the category) is refused."""
+    _lock_seller(seller_id)
+    limit = settings.LISTING_LIMIT_PER_CATEGORY
+    active = Listing.objects.filter(
+        seller_id=seller_id, status=Listing.Status.ACTIVE, category_id=category.pk
+    )
+    if exclude_id is not None:
+        active = active.exclude(pk=exclude_id)
+    if active.count() >= limit:
+        raise CategoryLimitReached(limit=limit, category=category)
+
+
 def _screen(
     listing: Listing,
     *,
@@ -188,7 +230,13 @@ def _screen(
 
 # The statuses an edit is screened in: a live ad, a rejected one being resubmitted, and a held
 # one (a new reason is added to the moderator's list).
-SCREENED = (Listing.Status.ACTIVE, Listing.Status.REJECTED, Listing.Status.ON_REVIEW)
+# An expired ad is screened too: renewing it must not publish unscreened text.
+SCREENED = (
+    Listing.Status.ACTIVE,
+    Listing.Status.REJECTED,
+    Listing.Status.ON_REVIEW,
+    Listing.Status.EXPIRED,
+)
 
 EDITABLE = ("title", "description", "price", "negotiable", "condition", "city", "category")
 
@@ -198,7 +246,15 @@ def listing_update(
     *, listing_id: int, seller, photos: list[ProcessedPhoto] = (), **changes
 ) -> Listing:
     """Change the ad's text and add `photos` after its own, all or nothing."""
+    if "category" in changes:
+        _lock_seller(seller.pk)  # before the ad's row (the order every move into active keeps)
     listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if (
+        "category" in changes
+        and listing.status == Listing.Status.ACTIVE
+        and changes["category"].pk != listing.category_id
+    ):
+        _refuse_over_limit(seller_id=seller.pk, category=changes["category"])
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -271,15 +327,80 @@ def _locked(listing_id: int) -> Listing:
 
 @transaction.atomic
 def listing_set_status(*, listing_id: int, seller, status: str) -> Listing:
-    """The seller's own moves from My ads: sold, archived, back to active."""
+    """The seller's own moves from My ads: sold, archived, back to active. Back to active is
+    not a way to the top any more ("raise to top" is, once per BUMP_COOLDOWN_DAYS): the ad
+    keeps its publication time and gets a fresh lifetime."""
+    if status == Listing.Status.ACTIVE:
+        _lock_seller(seller.pk)
     listing = _locked_own_listing(listing_id=listing_id, seller=seller)
     if listing.status == status:
         return listing
     fields = []
-    if status == Listing.Status.ACTIVE:
-        listing.published_at = timezone.now()  # reactivated ads come back to the top
-        fields.append("published_at")
+    if status == Listing.Status.ACTIVE and allowed(listing.status, status, Role.SELLER):
+        _refuse_over_limit(seller_id=seller.pk, category=listing.category, exclude_id=listing.pk)
+        fields = _fresh_lifetime(listing, timezone.now())
     return _move(listing, status, Role.SELLER, fields=fields)
+
+
+def _fresh_lifetime(listing: Listing, now: datetime) -> list[str]:
+    """Another LISTING_LIFETIME_DAYS from now (and a new reminder before it ends)."""
+    listing.expires_at = now + lifetime()
+    listing.expiry_reminded_at = None
+    return ["expires_at", "expiry_reminded_at"]
+
+
+@transaction.atomic
+def listing_renew(*, listing_id: int, seller, now: datetime | None = None) -> Listing:
+    """One click from My ads or the reminder e-mail: an expired ad is active again, or an
+    active one expiring within RENEW_WINDOW gets its time extended; either way it expires
+    LISTING_LIFETIME_DAYS from now. Its place in the newest-first list (published_at) stays."""
+    now = now or timezone.now()
+    _lock_seller(seller.pk)
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.status == Listing.Status.EXPIRED:
+        _refuse_over_limit(seller_id=seller.pk, category=listing.category, exclude_id=listing.pk)
+        fields = _fresh_lifetime(listing, now)
+        return _move(listing, Listing.Status.ACTIVE, Role.SELLER, fields=fields)
+    if listing.status == Listing.Status.ACTIVE and listing.expires_at - now <= RENEW_WINDOW:
+        listing.save(update_fields=[*_fresh_lifetime(listing, now), "updated_at"])
+        return listing
+    raise RenewNotAllowed(
+        _(
+            "An ad can be renewed once it has expired, or in its last %(days)d days. This one "
+            "is active until %(date)s."
+        )
+        % {"days": RENEW_WINDOW.days, "date": _local_date(listing.expires_at)}
+        if listing.status == Listing.Status.ACTIVE
+        else _("Only an expired or active ad can be renewed.")
+    )
+
+
+def _local_date(moment: datetime) -> str:
+    from django.utils import formats
+
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+@transaction.atomic
+def listing_raise(*, listing_id: int, seller, now: datetime | None = None) -> Listing:
+    """ "Raise to top": the ad's publication time becomes now (first in newest-first lists),
+    at most once per BUMP_COOLDOWN_DAYS since it was published or last raised. A raise is a
+    new publication: the ad also lives LISTING_LIFETIME_DAYS from now (never less than it had)."""
+    now = now or timezone.now()
+    listing = _locked_own_listing(listing_id=listing_id, seller=seller)
+    if listing.status != Listing.Status.ACTIVE:
+        raise StatusChangeNotAllowed(_("Only an active ad can be raised to the top."))
+    available = listing.raise_available_at
+    if now < available:
+        raise RaiseTooSoon(
+            retry_after=math.ceil((available - now).total_seconds()), available_at=available
+        )
+    listing.published_at = listing.raised_at = now
+    fields = ["published_at", "raised_at", "updated_at"]
+    if listing.expires_at < now + lifetime():
+        fields += _fresh_lifetime(listing, now)
+    listing.save(update_fields=fields)
+    return listing
 
 
 # Safe Deal's moves: called inside the deal's transaction, which already locks the ad's row.
@@ -295,7 +416,11 @@ def listing_release(*, listing: Listing) -> Listing:
     if listing.status != Listing.Status.RESERVED:
         return listing
     target = Listing.Status.ACTIVE if _seller_in_good_standing(listing) else Listing.Status.BLOCKED
-    return _move(listing, target, Role.DEAL)
+    fields = []
+    now = timezone.now()
+    if listing.expires_at <= now + EXPIRY_NOTICE:  # its time ran out during the deal
+        fields = _fresh_lifetime(listing, now)
+    return _move(listing, target, Role.DEAL, fields=fields)
 
 
 def listing_sell(*, listing: Listing) -> Listing:
@@ -323,7 +448,8 @@ def listing_approve(*, listing_id: int) -> Listing:
     listing = _locked(listing_id)
     target = Listing.Status.ACTIVE if _seller_in_good_standing(listing) else Listing.Status.BLOCKED
     listing.rejection_reason, listing.rejection_note = "", ""
-    return _move(listing, target, Role.MODERATOR, fields=["rejection_reason", "rejection_note"])
+    fields = ["rejection_reason", "rejection_note", *_fresh_lifetime(listing, timezone.now())]
+    return _move(listing, target, Role.MODERATOR, fields=fields)
 
 
 @transaction.atomic
@@ -345,8 +471,14 @@ def listings_hide_for_ban(*, seller_id: int) -> list[int]:
 
 
 def listings_restore_after_ban(*, seller_id: int) -> list[int]:
-    """Lifting a ban brings back exactly what it hid: the ads in BLOCKED, nothing else."""
-    return _move_all(seller_id, Listing.Status.BLOCKED, Listing.Status.ACTIVE)
+    """Lifting a ban brings back exactly what it hid: the ads in BLOCKED, nothing else. Those
+    whose time ran out meanwhile get a fresh lifetime (the seller could not renew them)."""
+    ids = _move_all(seller_id, Listing.Status.BLOCKED, Listing.Status.ACTIVE)
+    now = timezone.now()
+    Listing.objects.filter(pk__in=ids, expires_at__lte=now + EXPIRY_NOTICE).update(
+        expires_at=now + lifetime(), expiry_reminded_at=None
+    )
+    return ids
 
 
 def _move_all(seller_id: int, source: str, target: str) -> list[int]:
@@ -360,6 +492,76 @@ def _move_all(seller_id: int, source: str, target: str) -> list[int]:
     )
     Listing.objects.filter(pk__in=ids).update(status=target, updated_at=timezone.now())
     return ids
+
+
+# The expiry sweeps (listings.tasks, every few minutes). Idempotent and safe from several workers
+# at once: each ad is taken with SKIP LOCKED, and each notice has a key naming its cause.
+
+
+def listings_expire(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Move every active ad past its expiry to "expired" and tell its seller; returns how many."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            overdue = list(
+                Listing.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=Listing.Status.ACTIVE, expires_at__lte=now)
+                .select_related("seller")
+                .order_by("expires_at")[:batch]
+            )
+            for listing in overdue:
+                _move(listing, Listing.Status.EXPIRED, Role.SYSTEM)
+                _tell_seller(listing, "expired")
+            done += len(overdue)
+        if len(overdue) < batch:
+            return done
+
+
+def listings_remind_expiring(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Tell the seller of every active ad expiring within EXPIRY_NOTICE, once per expiry
+    date (renewing sets a new date, and a new reminder before it); returns how many."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Listing.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    status=Listing.Status.ACTIVE,
+                    expires_at__gt=now,
+                    expires_at__lte=now + EXPIRY_NOTICE,
+                    expiry_reminded_at__isnull=True,
+                )
+                .select_related("seller")
+                .order_by("expires_at")[:batch]
+            )
+            for listing in due:
+                listing.expiry_reminded_at = now
+                listing.save(update_fields=["expiry_reminded_at"])
+                _tell_seller(listing, "expiring")
+            done += len(due)
+        if len(due) < batch:
+            return done
+
+
+def _tell_seller(listing: Listing, what: str) -> None:
+    """listings/expiring or listings/expired, keyed by the ad and its expiry date: a retried
+    sweep tells nobody twice. The link leads to the page with the renew button."""
+    from django.urls import reverse
+
+    from notifications.kinds import Kind
+    from notifications.services import notify
+
+    day = timezone.localtime(listing.expires_at).date().isoformat()
+    notify(
+        user=listing.seller,
+        kind=Kind.LISTINGS,
+        event=f"listings/{what}",
+        key=f"listing:{listing.pk}:{what}:{day}",
+        context={"listing": listing, "lifetime_days": settings.LISTING_LIFETIME_DAYS},
+        url=reverse("listings:renew", args=[listing.pk]),
+    )
 
 
 @transaction.atomic
@@ -388,7 +590,7 @@ def listing_images_add(
     position = listing.image_count
     listing.image_count += len(photos)
     listing.save(update_fields=["image_count", "updated_at"])
-    if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW):
+    if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW, Listing.Status.EXPIRED):
         _screen(listing, photos=photos, changed=set())  # the photos only: the text is as it was
     return _store_photos(listing, list(photos), position)
 

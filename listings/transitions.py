@@ -1,5 +1,9 @@
 """The ad's life: the one table of who may move an ad from which status to which.
 
+An active ad expires when its time runs out (the system's periodic sweep); its seller renews
+it (back to active, for another LISTING_LIFETIME_DAYS), archives it or marks it sold. A
+reserved ad does not expire: only active ads are swept.
+
 The listings app owns `Listing.status`. The seller's pages, Safe Deal (reserve, release, sell),
 moderation (hold, approve, reject, ban) and the admin all go through listings.services, which
 checks every move here; no other code assigns the field.
@@ -20,6 +24,8 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")  # a moderator said why; the seller may edit and resubmit
     RESERVED = "reserved", _("Reserved")  # a Safe Deal is open: out of search
     SOLD = "sold", _("Sold")
+    # LISTING_LIFETIME_DAYS passed since publication or renewal: out of search until renewed.
+    EXPIRED = "expired", _("Expired")
     ARCHIVED = "archived", _("Archived")
     BLOCKED = "blocked", _("Hidden: seller banned")  # unbanning brings it back as it was
 
@@ -31,12 +37,13 @@ class Role(StrEnum):
     SYSTEM = "system"  # automatic rules, enough reports, a ban and its lifting
 
 
-A, R, RJ, RS, SO, AR, BL = (
+A, R, RJ, RS, SO, EX, AR, BL = (
     Status.ACTIVE,
     Status.ON_REVIEW,
     Status.REJECTED,
     Status.RESERVED,
     Status.SOLD,
+    Status.EXPIRED,
     Status.ARCHIVED,
     Status.BLOCKED,
 )
@@ -63,6 +70,11 @@ TRANSITIONS: Final[Mapping[tuple[Status, Status], frozenset[Role]]] = MappingPro
         (R, BL): frozenset({MODERATOR}),  # approved while the seller is banned
         (A, BL): frozenset({SYSTEM}),  # the seller is banned
         (BL, A): frozenset({SYSTEM}),  # the ban is lifted
+        (A, EX): frozenset({SYSTEM}),  # the expiry sweep (listings.tasks)
+        (EX, A): frozenset({SELLER}),  # renewed (a fresh lifetime; published_at stays)
+        (EX, SO): frozenset({SELLER}),
+        (EX, AR): frozenset({SELLER}),
+        (EX, R): frozenset({SYSTEM}),  # edited while expired and a rule hit
     }
 )
 

@@ -1,16 +1,24 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import phone_verified_required
 from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
-from listings.errors import DuplicateListing, ListingNotFound, PhotoStorageUnavailable
+from listings.errors import (
+    CategoryLimitReached,
+    DuplicateListing,
+    ListingNotFound,
+    PhotoStorageUnavailable,
+    RaiseTooSoon,
+)
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
 from zattar import throttling
@@ -137,6 +145,8 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error("photos", error.detail)
         except DuplicateListing as error:  # the page names the ad and links to it
             duplicate = error.existing
+        except CategoryLimitReached as error:
+            form.add_error("category", error.detail)
         else:
             _say_published(request, listing)
             return redirect(listing)
@@ -298,6 +308,46 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The ad is now “%(status)s”.") % {"status": Listing.Status(status).label}
         )
     return redirect(safe_next(request) or "listings:my_ads")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reminder e-mail's link: the ad and one button (a POST) that renews it; My ads'
+    renew button posts here too."""
+    listing = _own_listing(request, pk)  # someone else's ad: 404
+    if request.method == "POST":
+        try:
+            services.listing_renew(listing_id=pk, seller=request.user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request,
+                _("The ad is renewed: it stays in search for %(days)d days.")
+                % {"days": settings.LISTING_LIFETIME_DAYS},
+            )
+            return redirect(safe_next(request) or f"{reverse('listings:my_ads')}#ad-{pk}")
+    return render(
+        request,
+        "listings/renew.html",
+        {"listing": listing, "lifetime_days": settings.LISTING_LIFETIME_DAYS},
+    )
+
+
+@login_required
+@require_POST
+def raise_to_top(request: HttpRequest, pk: int) -> HttpResponse:
+    _own_listing(request, pk)  # someone else's ad: 404
+    try:
+        services.listing_raise(listing_id=pk, seller=request.user)
+    except RaiseTooSoon as error:
+        messages.warning(request, error.detail)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The ad is raised to the top of the newest ads."))
+    return redirect(safe_next(request) or f"{reverse('listings:my_ads')}#ad-{pk}")
 
 
 @login_required

@@ -216,6 +216,13 @@ SAFE_DEAL_GATEWAY = env.str("SAFE_DEAL_GATEWAY", default="deals.payments.LedgerO
 REPORTS_TO_HOLD = env.int("REPORTS_TO_HOLD", default=3)
 REPORTER_MIN_AGE_HOURS = env.int("REPORTER_MIN_AGE_HOURS", default=24)
 
+# The ad's life: an ad expires this many days after publication or renewal (the seller is told
+# 2 days before and renews in one click); "raise to top" once per BUMP_COOLDOWN_DAYS; at most
+# LISTING_LIMIT_PER_CATEGORY active ads per seller in one leaf category.
+LISTING_LIFETIME_DAYS = env.int("LISTING_LIFETIME_DAYS", default=30)
+BUMP_COOLDOWN_DAYS = env.int("BUMP_COOLDOWN_DAYS", default=14)
+LISTING_LIMIT_PER_CATEGORY = env.int("LISTING_LIMIT_PER_CATEGORY", default=50)
+
 # --- Serving ------------------------------------------------------------------------------------
 
 # Processes per web server (gunicorn's sync workers in the split layout, zattar.start). Each is

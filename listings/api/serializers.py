@@ -121,6 +121,9 @@ class ListingCardSerializer(serializers.ModelSerializer):
 class ListingSerializer(ListingCardSerializer):
     seller = SellerSerializer(read_only=True)
     images = ImageSerializer(many=True, read_only=True)
+    raise_available_at = serializers.DateTimeField(
+        read_only=True, help_text="The earliest POST .../raise (BUMP_COOLDOWN_DAYS after the last)."
+    )
     review_reasons = serializers.SerializerMethodField(
         help_text="Only for the ad's seller: why it is on review (the hold reasons' codes: "
         "banned_word, contacts, price, photo_copy, reports, resubmitted)."
@@ -134,6 +137,9 @@ class ListingSerializer(ListingCardSerializer):
             "images",
             "created_at",
             "updated_at",
+            "expires_at",
+            "raised_at",
+            "raise_available_at",
             "review_reasons",
         ]
 

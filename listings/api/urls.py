@@ -8,6 +8,8 @@ urlpatterns = [
     path("listings", views.ListingListCreateView.as_view(), name="listing-list"),
     path("listings/<int:pk>", views.ListingDetailView.as_view(), name="listing-detail"),
     path("listings/<int:pk>/mark-sold", views.MarkSoldView.as_view(), name="listing-mark-sold"),
+    path("listings/<int:pk>/renew", views.RenewView.as_view(), name="listing-renew"),
+    path("listings/<int:pk>/raise", views.RaiseView.as_view(), name="listing-raise"),
     path("listings/<int:pk>/images", views.ImageUploadView.as_view(), name="listing-images"),
     path(
         "listings/<int:pk>/images/reorder",

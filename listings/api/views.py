@@ -222,6 +222,61 @@ class MarkSoldView(APIView):
         return Response(ListingSerializer(listing, context={"request": request}).data)
 
 
+def _own_listing(request: Request, pk: int) -> Listing:
+    """The caller's own ad; anyone else's is 404 (strangers learn nothing about it)."""
+    listing = selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
+    if listing is None:
+        raise ListingNotFound()
+    return listing
+
+
+NOT_FOUND = OpenApiResponse(description="No such ad among the caller's own.")
+
+
+class RenewView(APIView):
+    """An expired ad back to active, or an active one in its last 3 days extended: either way
+    it expires LISTING_LIFETIME_DAYS from now; its place (published_at) stays.
+    409 `renew_not_allowed` otherwise, 409 `category_limit` when the seller already has
+    LISTING_LIMIT_PER_CATEGORY active ads in its category."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={200: ListingSerializer, 404: NOT_FOUND, 409: STATUS_CONFLICT},
+        tags=["listings"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _own_listing(request, pk)
+        services.listing_renew(listing_id=pk, seller=request.user)
+        listing = selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
+        return Response(ListingSerializer(listing, context={"request": request}).data)
+
+
+class RaiseView(APIView):
+    """ "Raise to top": published_at becomes now, once per BUMP_COOLDOWN_DAYS since it was
+    published or last raised; sooner is 429 `raise_too_soon` with `retry_after` (seconds) and
+    a Retry-After header."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ListingSerializer,
+            404: NOT_FOUND,
+            409: STATUS_CONFLICT,
+            429: OpenApiResponse(description="Too soon: `retry_after` seconds."),
+        },
+        tags=["listings"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _own_listing(request, pk)
+        services.listing_raise(listing_id=pk, seller=request.user)
+        listing = selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
+        return Response(ListingSerializer(listing, context={"request": request}).data)
+
+
 class ImageUploadView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
@@ -112,13 +115,16 @@ def test_only_the_seller_changes_an_ad():
     assert (listing.price, listing.status) == (50_000, "active")
 
 
-def test_status_moves_and_reactivation_brings_the_ad_to_the_top():
-    listing = ListingFactory()
+def test_status_moves_and_reactivation_keeps_the_ads_place():
+    # Issue 12: archive-then-reactivate no longer bumps ("raise to top" does, once per
+    # BUMP_COOLDOWN_DAYS); the reactivated ad gets a fresh lifetime instead.
+    listing = ListingFactory(published_at=timezone.now() - timedelta(days=40))
     before = listing.published_at
     services.listing_set_status(listing_id=listing.pk, seller=listing.seller, status="sold")
     services.listing_set_status(listing_id=listing.pk, seller=listing.seller, status="active")
     listing.refresh_from_db()
-    assert listing.status == "active" and listing.published_at > before
+    assert listing.status == "active" and listing.published_at == before
+    assert listing.expires_at > timezone.now() + timedelta(days=29)
     services.listing_set_status(listing_id=listing.pk, seller=listing.seller, status="archived")
     with pytest.raises(StatusChangeNotAllowed):
         services.listing_set_status(listing_id=listing.pk, seller=listing.seller, status="sold")

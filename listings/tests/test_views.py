@@ -228,6 +228,7 @@ def test_my_ads_by_status_with_actions(client, seller, django_assert_num_queries
         "rejected": 0,
         "reserved": 0,
         "sold": 1,
+        "expired": 0,
         "archived": 0,
         "blocked": 0,
     }

@@ -141,6 +141,37 @@ def a_phone_code(settings, tmp_path, **_):
     return lambda: len(path.read_text().splitlines()) if path.exists() else 0
 
 
+@scenario("listings.listings_expire", "listings.listings_remind_expiring", later=timedelta(days=29))
+def ads_running_out_of_time(smtp_server, **_):
+    """One ad posted today (29 days on: the "expires in 2 days" reminder) and one with a day
+    left (29 days on: expired, and its seller told)."""
+    from listings.models import Listing
+    from listings.tests.factories import ListingFactory
+    from notifications.models import Notification
+
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    ad = {
+        "title": "Горный велосипед Stels Navigator",
+        "description": "Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
+        "price": 65000,
+        "condition": "used",
+        "city": "almaty",
+        "category": "bicycles",
+    }
+    assert api.post("/api/v1/listings", ad, format="json").status_code == 201
+    ListingFactory(expires_at=timezone.now() + timedelta(days=1))
+    later = int((timezone.now() + timedelta(days=29)).timestamp())
+    app.tasks["listings.listings_expire"].defer(timestamp=later)
+    app.tasks["listings.listings_remind_expiring"].defer(timestamp=later)
+
+    def sent():
+        statuses = sorted(Listing.objects.values_list("status", flat=True))
+        return len(smtp_server.received), Notification.objects.count(), statuses
+
+    return sent
+
+
 def test_every_job_kind_has_a_retry_scenario():
     assert set(app.tasks) - UPKEEP - set(SCENARIOS) == set()
 

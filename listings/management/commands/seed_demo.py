@@ -176,8 +176,9 @@ class Command(BaseCommand):
         columns = (
             "seller_id, title, description, price, negotiable, condition, city_id, category_id, "
             "root_category_id, status, created_at, updated_at, published_at, view_count, "
-            "image_count"
+            "image_count, expires_at"
         )
+        lifetime = timedelta(days=settings.LISTING_LIFETIME_DAYS)
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
             cursor.execute("DROP INDEX IF EXISTS listing_search")
@@ -209,6 +210,8 @@ class Command(BaseCommand):
                             published,
                             rng.randint(0, 2000),
                             0,
+                            # older than a lifetime: as if renewed, expiring some time ahead
+                            max(published + lifetime, now + lifetime * rng.random()),
                         )
                     )
                     if number % 10_000 == 0 or number == total:

@@ -1,0 +1,27 @@
+"""The ad's life as periodic jobs (procrastinate): expiry and the reminder before it. Several
+workers may run them at once (each ad is taken with SKIP LOCKED), and a retried run tells
+nobody twice (each notice is keyed by the ad and its expiry date)."""
+
+from procrastinate.contrib.django import app
+
+from zattar.tasks import logged
+
+
+@app.periodic(cron="*/5 * * * *", periodic_id="listings_expire")
+@app.task(name="listings.listings_expire", queueing_lock="listings_expire")
+@logged("listings.listings_expire")
+def listings_expire(timestamp: int) -> None:
+    """Every 5 minutes: active ads past their expiry leave search, and their sellers are told."""
+    from listings.services import listings_expire as expire
+
+    expire()
+
+
+@app.periodic(cron="*/15 * * * *", periodic_id="listings_remind_expiring")
+@app.task(name="listings.listings_remind_expiring", queueing_lock="listings_remind_expiring")
+@logged("listings.listings_remind_expiring")
+def listings_remind_expiring(timestamp: int) -> None:
+    """Every 15 minutes: sellers of ads expiring within 2 days are told, once per expiry date."""
+    from listings.services import listings_remind_expiring as remind
+
+    remind()
