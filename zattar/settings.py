@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "deals",
     "moderation",
     "notifications",
+    "searches",
 ]
 
 # Outermost: the metrics' timer and the request log see every request, the security
@@ -198,6 +199,13 @@ CHAT_FLOOD_WINDOW_SECONDS = env.int("CHAT_FLOOD_WINDOW_SECONDS", default=10)
 CHAT_TYPING_INTERVAL_SECONDS = 2.0
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+# Saved searches: at most this many per person; an instant alert goes out within
+# SAVED_SEARCH_INSTANT_SECONDS of the ad's publication (the sweep runs every minute and looks back
+# SAVED_SEARCH_SWEEP_OVERLAP_SECONDS before its last mark, for ads whose transaction committed late).
+SAVED_SEARCH_LIMIT = env.int("SAVED_SEARCH_LIMIT", default=20)
+SAVED_SEARCH_INSTANT_SECONDS = env.int("SAVED_SEARCH_INSTANT_SECONDS", default=300)
+SAVED_SEARCH_SWEEP_OVERLAP_SECONDS = env.int("SAVED_SEARCH_SWEEP_OVERLAP_SECONDS", default=30)
+SAVED_SEARCH_DIGEST_MAX_ADS = 20
 SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
 SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30
