@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from chat.selectors import blocked_user_ids
 from listings.models import Listing
 from notifications.kinds import Kind
-from notifications.services import notify
+from notifications.services import Notice, notify_many
 from searches import matching
 from searches.errors import SavedSearchLimit, SavedSearchNotFound
 from searches.models import Frequency, SavedSearch, SavedSearchHit, SweepMark
@@ -196,20 +196,17 @@ def _instant_alerts(found: dict[int, list[int]], *, now: datetime) -> int:
     searches = SavedSearch.objects.filter(pk__in=found).select_related("user", "city", "category")
     ads = _ad_rows({pk for ids in found.values() for pk in ids})
     late = timedelta(seconds=settings.SAVED_SEARCH_INSTANT_SECONDS)
-    sent = 0
+    notices = []
     for search in searches:
-        listings = sorted(
-            (ads[pk] for pk in found[search.pk]), key=lambda ad: (ad.published_at, ad.pk)
-        )
-        oldest = listings[0].published_at
+        listings = [ads[pk] for pk in found[search.pk]]
+        oldest = min(ad.published_at for ad in listings)
         if now - oldest > late:
             log.warning("saved search alert late", extra={"search": search.pk})
-        if _alert(search, listings, event="searches/instant", now=now):
-            sent += 1
-    return sent
+        notices.append(_notice(search, listings, event="searches/instant"))
+    return len(notify_many(notices))
 
 
-def _alert(search: SavedSearch, listings: list[Listing], *, event: str, now: datetime) -> bool:
+def _notice(search: SavedSearch, listings: list[Listing], *, event: str) -> Notice:
     """One notification naming the search and its ads (the newest SAVED_SEARCH_DIGEST_MAX_ADS,
     with the number of the rest); one ad links to the ad, more to the search's results."""
     listings = sorted(listings, key=lambda ad: (ad.published_at, ad.pk), reverse=True)
@@ -218,7 +215,7 @@ def _alert(search: SavedSearch, listings: list[Listing], *, event: str, now: dat
     url = shown[0].get_absolute_url() if len(listings) == 1 else results
     ids = ",".join(str(ad.pk) for ad in sorted(listings, key=lambda ad: ad.pk))
     kind = "ad" if len(listings) == 1 else "ads"
-    created = notify(
+    return Notice(
         user=search.user,
         kind=Kind.SAVED_SEARCHES,
         event=event,
@@ -232,7 +229,6 @@ def _alert(search: SavedSearch, listings: list[Listing], *, event: str, now: dat
         },
         url=url,
     )
-    return created is not None
 
 
 def absolute(path: str) -> str:
@@ -260,6 +256,7 @@ def saved_search_digests_send(*, now: datetime | None = None, batch: int = 200) 
         .select_related("user", "city", "category")
         .order_by("last_alert_at", "pk")[:batch]
     )
+    notices = []
     for search in searches:
         hits = SavedSearchHit.objects.filter(search=search, sent_at__isnull=True)
         listing_ids = list(hits.values_list("listing_id", flat=True))
@@ -272,5 +269,6 @@ def saved_search_digests_send(*, now: datetime | None = None, batch: int = 200) 
             .select_related("city")
         )
         if listings:
-            _alert(search, listings, event="searches/digest", now=now)
+            notices.append(_notice(search, listings, event="searches/digest"))
+    notify_many(notices)
     return len(searches)
