@@ -200,8 +200,8 @@ CHAT_TYPING_INTERVAL_SECONDS = 2.0
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 # Saved searches: at most this many per person; an instant alert goes out within
-# SAVED_SEARCH_INSTANT_SECONDS of the ad's publication (the sweep runs every minute and looks back
-# SAVED_SEARCH_SWEEP_OVERLAP_SECONDS before its last mark, for ads whose transaction committed late).
+# SAVED_SEARCH_INSTANT_SECONDS of the ad's publication (the sweep runs every minute and looks
+# back SAVED_SEARCH_SWEEP_OVERLAP_SECONDS before its last mark, for ads committed late).
 SAVED_SEARCH_LIMIT = env.int("SAVED_SEARCH_LIMIT", default=20)
 SAVED_SEARCH_INSTANT_SECONDS = env.int("SAVED_SEARCH_INSTANT_SECONDS", default=300)
 SAVED_SEARCH_SWEEP_OVERLAP_SECONDS = env.int("SAVED_SEARCH_SWEEP_OVERLAP_SECONDS", default=30)
