@@ -179,3 +179,22 @@ def test_a_digest_leaves_out_ads_no_longer_on_sale(smtp_server, run_jobs):
         run_jobs()
     assert smtp_server.received == []
     assert not SavedSearchHit.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_notify_many_tells_each_cause_once(smtp_server, run_jobs):
+    from notifications.kinds import Kind
+    from notifications.services import Notice, notify, notify_many
+
+    user = UserFactory(email="zhan@example.kz")
+    notify(user=user, kind=Kind.DEALS, event="tests/hello", key="a", context={"name": "A"})
+    notices = [
+        Notice(user=user, kind=Kind.DEALS, event="tests/hello", key=key, context={"name": key})
+        for key in ("a", "b", "b", "c")
+    ]
+    created = notify_many(notices)
+    assert [row.key for row in created] == ["b", "c"]
+    assert notify_many(notices) == []
+    run_jobs()
+    subjects = sorted(message["Subject"] for _s, _r, message in smtp_server.received)
+    assert subjects == ["Hello, A", "Hello, b", "Hello, c"]
+    assert Notification.objects.filter(user=user).count() == 3
