@@ -4,8 +4,8 @@ the million-ad database, with 10,000, 50,000 and 100,000 saved searches.
 The target (issue 12): 1,000 new ads every 5 minutes, every instant alert out within
 SAVED_SEARCH_INSTANT_SECONDS (300) of publication, on this 2-core machine. The sweep runs
 every minute, so an ad waits at most a minute for it; the benchmark puts the whole five
-minutes' 1,000 ads into one sweep (five times what a sweep takes in production) and requires
-it to finish in the time left: 300 s - 60 s.
+minutes' 1,000 ads into one sweep too (a worker that was down, or sweeps falling behind) and
+requires it to finish in the time left: 300 s - 60 s.
 
 The saved searches are spread as people's are: drawn from real ads (their category, leaf or
 root, or none; their city or the whole country; a price ceiling or floor near the ad's price;
@@ -245,9 +245,11 @@ def measure(size: int, rng: random.Random, ads: list[Listing]) -> dict:
     entry["burst_alerts"] = burst["alerts"]
     entry["burst_python_cpu_s"] = round(burst["python_cpu_s"], 2)
     entry["target_s"] = settings.SAVED_SEARCH_INSTANT_SECONDS
+    # Met when an ad waits at most a minute plus the longest sweep, and the sweeps keep up with
+    # the ads: five minutes' ads in one sweep take less than the time left (a sweep longer than
+    # a minute is followed at once by the next, which takes more ads at a time).
     entry["meets_target"] = (
         entry["worst_delay_s"] <= entry["target_s"]
-        and entry["sweep_mean_s"] < SWEEP_EVERY_SECONDS  # the sweeps keep up
         and entry["burst_s"] <= entry["target_s"] - SWEEP_EVERY_SECONDS
     )
     return entry

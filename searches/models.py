@@ -144,6 +144,7 @@ class SavedSearchHit(models.Model):
                 name="saved_search_hit_pending",
                 condition=Q(sent_at__isnull=True),
             ),
+            models.Index(fields=["matched_at"], name="saved_search_hit_age"),
         ]
 
     def __str__(self) -> str:

@@ -272,3 +272,13 @@ def saved_search_digests_send(*, now: datetime | None = None, batch: int = 200) 
             notices.append(_notice(search, listings, event="searches/digest"))
     notify_many(notices)
     return len(searches)
+
+
+def saved_search_hits_prune(*, now: datetime | None = None, batch: int = 10_000) -> int:
+    """Forget sent pairs older than SAVED_SEARCH_HIT_KEEP_DAYS (by then the ad has expired):
+    the table of pairs stays the size of a month of matches. One batch; returns rows deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SAVED_SEARCH_HIT_KEEP_DAYS)
+    old = SavedSearchHit.objects.filter(sent_at__isnull=False, matched_at__lt=cutoff)
+    ids = list(old.values_list("pk", flat=True)[:batch])
+    return SavedSearchHit.objects.filter(pk__in=ids).delete()[0] if ids else 0

@@ -29,3 +29,14 @@ def digests(timestamp: int) -> None:
 
     while saved_search_digests_send():
         pass
+
+
+@app.periodic(cron="37 4 * * *", periodic_id="saved_search_hits_prune")
+@app.task(name="searches.prune", queueing_lock="saved_search_hits_prune")
+@logged("searches.prune")
+def prune(timestamp: int) -> None:
+    """Every night: the pairs older than SAVED_SEARCH_HIT_KEEP_DAYS are forgotten."""
+    from searches.services import saved_search_hits_prune
+
+    while saved_search_hits_prune():
+        pass

@@ -89,6 +89,10 @@ class Migration(migrations.Migration):
             model_name='savedsearchhit',
             index=models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['search', 'matched_at'], name='saved_search_hit_pending'),
         ),
+        migrations.AddIndex(
+            model_name='savedsearchhit',
+            index=models.Index(fields=['matched_at'], name='saved_search_hit_age'),
+        ),
         migrations.AddConstraint(
             model_name='savedsearchhit',
             constraint=models.UniqueConstraint(fields=('search', 'listing'), name='saved_search_hit_once'),

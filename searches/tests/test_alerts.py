@@ -16,6 +16,7 @@ from listings.tests.factories import ListingFactory
 from listings.tests.test_api import NEW_AD
 from notifications.models import Notification
 from searches.models import SavedSearchHit
+from searches.tests.factories import SavedSearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,19 @@ def test_notify_many_tells_each_cause_once(smtp_server, run_jobs):
     subjects = sorted(message["Subject"] for _s, _r, message in smtp_server.received)
     assert subjects == ["Hello, A", "Hello, b", "Hello, c"]
     assert Notification.objects.filter(user=user).count() == 3
+
+
+def test_old_sent_pairs_are_forgotten_and_waiting_ones_kept(settings):
+    from searches.services import saved_search_hits_prune
+
+    with time_machine.travel(START, tick=False) as clock:
+        sent = SavedSearchFactory(q="велосипед")
+        waiting = SavedSearchFactory(q="велосипед", frequency="daily")
+        ListingFactory()
+        clock.shift(timedelta(seconds=60))
+        sweep()
+        clock.shift(timedelta(days=settings.SAVED_SEARCH_HIT_KEEP_DAYS + 1))
+        assert saved_search_hits_prune() == 1
+        assert saved_search_hits_prune() == 0
+    assert list(SavedSearchHit.objects.values_list("search_id", flat=True)) == [waiting.pk]
+    assert sent.pk != waiting.pk
