@@ -6,6 +6,7 @@ python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
 python -m bench serving --duration 10 --connections 16 --rounds 2
 python -m bench rules             # what the automatic rules cost an ad being posted
+python -m bench saved-searches --searches 10000,50000,100000   # the saved-search alert sweep
 
 The database is the one DATABASE_URL names (`make bench` passes BENCH_DATABASE_URL, default
 zattar_bench); it is created when missing.
@@ -17,7 +18,7 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "chat", "deals", "rules", "serving")
+BENCHMARKS = ("search", "chat", "deals", "rules", "saved-searches", "serving")
 
 
 def ensure_database() -> None:
@@ -81,6 +82,12 @@ def main() -> int:
         default=1,
         help="serving: measure every layout this many times, interleaved; report the best",
     )
+    parser.add_argument(
+        "--searches",
+        type=lambda text: tuple(int(size) for size in text.split(",")),
+        default=(10_000, 50_000, 100_000),
+        help="saved-searches: numbers of saved searches to step through, comma-separated",
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.which) - set(BENCHMARKS))
     if unknown:
@@ -92,7 +99,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, rules, search, serving
+    from bench import chat, deals, rules, saved_searches, search, serving
 
     ensure_database()
 
@@ -109,6 +116,8 @@ def main() -> int:
             failures += deals.run()
         elif name == "rules":
             failures += rules.run(repeat=args.repeat * 5, listings=args.listings)
+        elif name == "saved-searches":
+            failures += saved_searches.run(listings=args.listings, sizes=args.searches)
         elif name == "serving":
             failures += serving.run(
                 listings=args.listings,

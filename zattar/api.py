@@ -7,6 +7,7 @@ urlpatterns = [
     path("v1/users/", include("accounts.api.urls")),
     path("v1/users/", include("chat.api.user_urls")),
     path("v1/users/", include("notifications.api.urls")),
+    path("v1/users/", include("searches.api.urls")),
     path("v1/", include("listings.api.urls")),
     path("v1/chat/", include("chat.api.urls")),
     path("v1/", include("deals.api.urls")),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "deals",
     "moderation",
     "notifications",
+    "searches",
 ]
 
 # Outermost: the metrics' timer and the request log see every request, the security
@@ -203,6 +204,14 @@ CHAT_EMAIL_DELAY_SECONDS = env.int("CHAT_EMAIL_DELAY_SECONDS", default=600)
 CHAT_EMAIL_INTERVAL_SECONDS = env.int("CHAT_EMAIL_INTERVAL_SECONDS", default=3600)
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+# Saved searches: at most this many per person; an instant alert goes out within
+# SAVED_SEARCH_INSTANT_SECONDS of the ad's publication (the sweep runs every minute and looks
+# back SAVED_SEARCH_SWEEP_OVERLAP_SECONDS before its last mark, for ads committed late).
+SAVED_SEARCH_LIMIT = env.int("SAVED_SEARCH_LIMIT", default=20)
+SAVED_SEARCH_INSTANT_SECONDS = env.int("SAVED_SEARCH_INSTANT_SECONDS", default=300)
+SAVED_SEARCH_SWEEP_OVERLAP_SECONDS = env.int("SAVED_SEARCH_SWEEP_OVERLAP_SECONDS", default=30)
+SAVED_SEARCH_DIGEST_MAX_ADS = 20
+SAVED_SEARCH_HIT_KEEP_DAYS = env.int("SAVED_SEARCH_HIT_KEEP_DAYS", default=30)
 SAFE_DEAL_SHIP_DAYS = env.int("SAFE_DEAL_SHIP_DAYS", default=3)
 SAFE_DEAL_CONFIRM_DAYS = env.int("SAFE_DEAL_CONFIRM_DAYS", default=7)
 SAFE_DEAL_REVIEW_DAYS = 30

@@ -28,6 +28,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),
+    path("searches/", include("searches.urls")),
     path("api/", include(("zattar.api", "api"))),
     path("admin/", admin.site.urls),
 ]
