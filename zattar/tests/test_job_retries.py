@@ -28,6 +28,7 @@ UPKEEP = {
     "zattar.retry_stalled_jobs",
     "procrastinate.builtin_tasks.remove_old_jobs",
     "builtin:procrastinate.builtin_tasks.remove_old_jobs",
+    "searches.prune",  # forgets saved searches' sent pairs after a month
 }
 
 SCENARIOS = {}
@@ -170,6 +171,102 @@ def ads_running_out_of_time(smtp_server, **_):
         return len(smtp_server.received), Notification.objects.count(), statuses
 
     return sent
+
+
+@scenario("chat.unread_emails", later=timedelta(minutes=11))
+def a_message_nobody_read(smtp_server, **_):
+    """A buyer writes; the seller has no page open; the minute's sweep 11 minutes later."""
+    from chat.services import conversation_start
+    from listings.tests.factories import ListingFactory
+
+    listing = ListingFactory()
+    conversation, _ = conversation_start(listing=listing, buyer=UserFactory())
+    api = APIClient()
+    api.force_authenticate(conversation.buyer)
+    url = f"/api/v1/chat/conversations/{conversation.pk}/messages"
+    assert api.post(url, {"body": "Ещё продаёте?"}, format="json").status_code == 201
+    at = timezone.now() + timedelta(minutes=11)
+    app.tasks["chat.unread_emails"].defer(timestamp=int(at.timestamp()))
+    return lambda: len(smtp_server.received)
+
+
+@scenario("deals.deal_reminders", later=timedelta(days=2, hours=1))
+def a_deal_near_its_deadline(smtp_server, **_):
+    """A deal started through the API; a day before its ship-by deadline the seller is
+    reminded (the deal's own move e-mails are counted too)."""
+    from listings.tests.factories import ListingFactory
+    from notifications.models import Notification
+
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    listing = ListingFactory(price=30_000)
+    assert (
+        api.post("/api/v1/safe-deals", {"listing_id": listing.pk}, format="json").status_code == 201
+    )
+    at = timezone.now() + timedelta(days=2, hours=1)
+    app.tasks["deals.deal_reminders"].defer(timestamp=int(at.timestamp()))
+    return lambda: (len(smtp_server.received), Notification.objects.count())
+
+
+@scenario("notifications.price_drop_fanout")
+def a_favourite_gets_cheaper(smtp_server, **_):
+    from listings.tests.factories import ListingFactory
+
+    listing = ListingFactory(price=100_000)
+    fan, seller = APIClient(), APIClient()
+    fan.force_authenticate(UserFactory())
+    seller.force_authenticate(listing.seller)
+    assert fan.post(f"/api/v1/listings/{listing.pk}/favorite").status_code == 204
+    url = f"/api/v1/listings/{listing.pk}"
+    assert seller.patch(url, {"price": 80_000}, format="json").status_code == 200
+    return lambda: len(smtp_server.received)
+
+
+def saved_searches_meet_a_new_ad(frequency: str):
+    """Someone saved a search; an ad it finds is posted through the API."""
+    ad = {
+        "title": "Горный велосипед Stels Navigator",
+        "description": "Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
+        "price": 65000,
+        "condition": "used",
+        "city": "almaty",
+        "category": "bicycles",
+    }
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    saved = api.post(
+        "/api/v1/users/me/saved-searches",
+        {"params": {"q": "велосипед", "city": "almaty"}, "frequency": frequency},
+        format="json",
+    )
+    assert saved.status_code == 201, saved.json()
+    seller = APIClient()
+    seller.force_authenticate(UserFactory())
+    assert seller.post("/api/v1/listings", ad, format="json").status_code == 201
+
+
+@scenario("searches.sweep", later=timedelta(minutes=1))
+def an_instant_alert(smtp_server, **_):
+    from notifications.models import Notification
+
+    saved_searches_meet_a_new_ad("instant")
+    at = timezone.now() + timedelta(minutes=1)
+    app.tasks["searches.sweep"].defer(timestamp=int(at.timestamp()))
+    return lambda: (len(smtp_server.received), Notification.objects.count())
+
+
+@scenario("searches.digests", later=timedelta(days=1, hours=1))
+def a_daily_digest(smtp_server, **_):
+    """The minute's sweep (run as the worker would) keeps the ad for the digest; a day later
+    the hourly digest job sends it."""
+    from notifications.models import Notification
+
+    saved_searches_meet_a_new_ad("daily")
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        app.tasks["searches.sweep"].func(timestamp=0)
+    at = timezone.now() + timedelta(days=1, hours=1)
+    app.tasks["searches.digests"].defer(timestamp=int(at.timestamp()))
+    return lambda: (len(smtp_server.received), Notification.objects.count())
 
 
 def test_every_job_kind_has_a_retry_scenario():
