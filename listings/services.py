@@ -445,10 +445,16 @@ def listing_hold(*, listing_id: int, role: Role = Role.SYSTEM) -> Listing:
 
 @transaction.atomic
 def listing_approve(*, listing_id: int) -> Listing:
+    from moderation.selectors import listing_never_public
+
     listing = _locked(listing_id)
     target = Listing.Status.ACTIVE if _seller_in_good_standing(listing) else Listing.Status.BLOCKED
     listing.rejection_reason, listing.rejection_note = "", ""
-    fields = ["rejection_reason", "rejection_note", *_fresh_lifetime(listing, timezone.now())]
+    now = timezone.now()
+    fields = ["rejection_reason", "rejection_note", *_fresh_lifetime(listing, now)]
+    if listing_never_public(listing=listing):  # held at posting: approval publishes it
+        listing.published_at = now
+        fields.append("published_at")
     return _move(listing, target, Role.MODERATOR, fields=fields)
 
 

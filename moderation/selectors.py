@@ -1,9 +1,11 @@
 """Every read the moderators' screens need."""
 
+from datetime import timedelta
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from moderation.models import Ban, ListingFlag, Report, TargetType
+from moderation.models import AuditEntry, Ban, ListingFlag, Report, TargetType
 
 # --- Reports (helper `reports`) -----------------------------------------------------------------
 
@@ -79,3 +81,21 @@ def review_reasons(flags) -> list[str]:
 def ban_open_for(*, user_id: int) -> Ban | None:
     """The ban in force on the user, if any."""
     return Ban.objects.filter(user_id=user_id, lifted_at__isnull=True).first()
+
+
+# A flag raised this soon after the ad was created was raised by the rules at posting.
+AT_POSTING = timedelta(seconds=30)
+
+
+def listing_never_public(*, listing) -> bool:
+    """An ad the automatic rules held when it was posted, and no moderator has approved since:
+    nobody has seen it yet, so its approval is its publication (saved searches' alerts, its
+    place among the newest)."""
+    approved = AuditEntry.objects.filter(
+        action=AuditEntry.Action.APPROVE, target_type=TargetType.LISTING, target_id=listing.pk
+    )
+    if approved.exists():
+        return False
+    return ListingFlag.objects.filter(
+        listing=listing, created_at__lte=listing.created_at + AT_POSTING
+    ).exists()

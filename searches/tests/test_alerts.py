@@ -186,7 +186,7 @@ def test_notify_many_tells_each_cause_once(smtp_server, run_jobs):
     from notifications.kinds import Kind
     from notifications.services import Notice, notify, notify_many
 
-    user = UserFactory(email="zhan@example.kz")
+    user = UserFactory(email="zhan@example.kz", language="en")
     notify(user=user, kind=Kind.DEALS, event="tests/hello", key="a", context={"name": "A"})
     notices = [
         Notice(user=user, kind=Kind.DEALS, event="tests/hello", key=key, context={"name": key})
@@ -215,3 +215,32 @@ def test_old_sent_pairs_are_forgotten_and_waiting_ones_kept(settings):
         assert saved_search_hits_prune() == 0
     assert list(SavedSearchHit.objects.values_list("search_id", flat=True)) == [waiting.pk]
     assert sent.pk != waiting.pk
+
+
+def test_an_ad_held_at_posting_is_alerted_when_a_moderator_approves_it(smtp_server, run_jobs):
+    """The rules held it when it was posted (a phone number in the text): nobody saw it, and
+    its approval two hours later is its publication, for the alerts and the newest-first list."""
+    from django.contrib.auth.models import Group
+
+    from listings.transitions import Status
+    from moderation.services import listing_approve_reviewed
+
+    buyer = UserFactory(email="zhanna@example.kz")
+    moderator = UserFactory(is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    with time_machine.travel(START, tick=False) as clock:
+        save(buyer, {"q": "samsung galaxy", "category": "phones"})
+        held = post_ad(UserFactory(), description="Звоните +7 701 234 56 78, отдам недорого.")
+        assert Listing.objects.get(pk=held).status == Status.ON_REVIEW
+        clock.shift(timedelta(seconds=60))
+        sweep()
+        run_jobs()
+        assert smtp_server.received == []  # on review: not alerted
+        clock.shift(timedelta(hours=2))
+        listing_approve_reviewed(listing_id=held, moderator=moderator)
+        assert Listing.objects.get(pk=held).published_at == datetime.now(UTC)
+        clock.shift(timedelta(seconds=60))
+        sweep()
+        run_jobs()
+    ((_sender, recipients, message),) = smtp_server.received
+    assert recipients == ["zhanna@example.kz"] and f"/ads/{held}/" in texts(message)
