@@ -14,7 +14,7 @@ BACKGROUND_COLOR = "#FAF6F1"  # --brown-50, the page's background
 
 
 @require_GET
-@cache_control(public=True, max_age=3600)
+@cache_control(private=True, max_age=3600)  # in the visitor's language
 def manifest(request: HttpRequest) -> HttpResponse:
     icons = [
         {"src": static(f"img/icons/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"}

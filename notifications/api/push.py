@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications import push
+from zattar.openapi import AutoSchema
 
 
 def _b64url_decode(value: str) -> bytes:
@@ -72,10 +73,31 @@ class PushKeySerializer(serializers.Serializer):
     public_key = serializers.CharField(help_text="applicationServerKey: base64url, or empty.")
 
 
+class BodyOnDeleteSchema(AutoSchema):
+    """The DELETE here reads a JSON body ({endpoint}, as the browser knows it): described like a
+    POST's body, with the answers a body can bring (drf-spectacular leaves DELETE bodies out)."""
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+    def _error_codes(self) -> set[str]:
+        codes = super()._error_codes()
+        if self.method == "DELETE":
+            codes |= {"400", "413", "415"}
+        return codes
+
+
 class PushSubscriptionsView(APIView):
     """This browser's Web Push subscription for the signed-in person."""
 
     permission_classes = [IsAuthenticated]
+    schema = BodyOnDeleteSchema()
 
     @extend_schema(
         request=PushSubscriptionSerializer,
