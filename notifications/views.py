@@ -45,8 +45,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     """A switch per kind and channel; saving writes the whole table."""
     current = services.preferences(user=request.user)
-    form = PreferencesForm(request.POST or None, preferences=current)
-    if request.method == "POST" and form.is_valid():
+    # Not `request.POST or None`: every box unticked posts nothing at all, and is a choice.
+    data = request.POST if request.method == "POST" else None
+    form = PreferencesForm(data, preferences=current)
+    if form.is_valid():
         services.preferences_set(user=request.user, changes=form.changes())
         messages.success(request, _("Notification settings saved."))
         return redirect("notifications:preferences")

@@ -218,8 +218,8 @@ def test_my_ads_by_status_with_actions(client, seller, django_assert_num_queries
     ads = ListingFactory.create_batch(3, seller=seller)
     ListingFactory(seller=seller, status="sold")
     ListingFactory()  # someone else's
-    # session, user, count, page, covers, status counts, the header's unread badge
-    with django_assert_num_queries(7):
+    # session, user, count, page, covers, status counts, the header's unread badge and bell
+    with django_assert_num_queries(8):
         response = client.get(reverse("listings:my_ads"))
     assert len(response.context["page"].object_list) == 3
     assert response.context["counts"] == {
@@ -265,8 +265,8 @@ def test_favourites_toggle_and_list(client, seller, django_assert_num_queries):
     ListingFactory.create_batch(5)
     for other in Listing.objects.exclude(pk=listing.pk)[:3]:
         Favorite.objects.create(user=seller, listing=other)
-    # session, user, count, page, covers, the header's unread badge
-    with django_assert_num_queries(6):
+    # session, user, count, page, covers, the header's unread badge and bell
+    with django_assert_num_queries(7):
         page = client.get(reverse("listings:favorites"))
     assert len(page.context["page"].object_list) == 4
     client.post(reverse("listings:favorite", args=[listing.pk]), {"on": "0"})

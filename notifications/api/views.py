@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -59,16 +59,20 @@ class PreferencesView(APIView):
         )
 
 
-class FeedView(APIView):
-    """The person's last 50 notifications, read or not, newest first, a page at a time."""
+class FeedView(generics.ListAPIView):
+    """The person's last 50 notifications, read or not, newest first, a page at a time.
+    Reading them here marks nothing: clients say what was read (`feed/read`)."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = NotificationSerializer
+    pagination_class = PageNumberPagination
 
-    @extend_schema(responses=NotificationSerializer(many=True), tags=["notifications"])
-    def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.feed(user=request.user), request, view=self)
-        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+    @extend_schema(tags=["notifications"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.feed(user=self.request.user)  # a list of at most 50: pages of it
 
 
 class FeedReadView(APIView):

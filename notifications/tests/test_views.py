@@ -138,3 +138,11 @@ def test_saving_the_settings_switches_off_what_is_unticked(client):
     ticked["deals__email"] = "on"
     client.post(reverse("notifications:preferences"), ticked)
     assert preferences(user=me)["deals"]["email"] is True
+
+
+def test_unticking_every_switch_turns_everything_off(client):
+    me = UserFactory()
+    client.force_login(me)
+    answer = client.post(reverse("notifications:preferences"), {})  # a browser sends nothing
+    assert answer.status_code == 302
+    assert preferences(user=me) == {kind.value: {"email": False, "push": False} for kind in Kind}
