@@ -11,12 +11,15 @@ def field_name(kind: str, channel: str) -> str:
 
 class PreferencesForm(forms.Form):
     """Every kind × channel pair as a checkbox; an unticked box is a switch turned off (a
-    browser sends nothing for it), so the form always carries the whole table."""
+    browser sends nothing for it), so the form always carries the whole table of the channels
+    shown (`channels`: without browser push when the site has no VAPID key; those switches
+    are left as they are)."""
 
-    def __init__(self, *args, preferences: dict, **kwargs) -> None:
+    def __init__(self, *args, preferences: dict, channels=tuple(Channel), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.channels = list(channels)
         for kind in Kind:
-            for channel in Channel:
+            for channel in self.channels:
                 self.fields[field_name(kind, channel)] = forms.BooleanField(
                     label=f"{kind.label}: {channel.label}",
                     required=False,
@@ -28,7 +31,7 @@ class PreferencesForm(forms.Form):
         return [
             {
                 "kind": kind,
-                "cells": [(channel, self[field_name(kind, channel)]) for channel in Channel],
+                "cells": [(channel, self[field_name(kind, channel)]) for channel in self.channels],
             }
             for kind in Kind
         ]
@@ -36,7 +39,8 @@ class PreferencesForm(forms.Form):
     def changes(self) -> dict:
         return {
             kind.value: {
-                channel.value: self.cleaned_data[field_name(kind, channel)] for channel in Channel
+                channel.value: self.cleaned_data[field_name(kind, channel)]
+                for channel in self.channels
             }
             for kind in Kind
         }

@@ -44,10 +44,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """A switch per kind and channel; saving writes the whole table."""
+    from notifications import push
+
     current = services.preferences(user=request.user)
+    channels = [channel for channel in Channel if channel != Channel.PUSH or push.enabled()]
     # Not `request.POST or None`: every box unticked posts nothing at all, and is a choice.
     data = request.POST if request.method == "POST" else None
-    form = PreferencesForm(data, preferences=current)
+    form = PreferencesForm(data, preferences=current, channels=channels)
     if form.is_valid():
         services.preferences_set(user=request.user, changes=form.changes())
         messages.success(request, _("Notification settings saved."))
@@ -55,7 +58,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "channels": list(Channel)},
+        {"form": form, "channels": channels},
     )
 
 

@@ -12,6 +12,26 @@ from notifications.services import notify, preferences
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def push_on(settings):
+    """The site has a VAPID key: browser notifications are a channel on the settings page."""
+    from notifications import push
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = push.key_pair()
+
+
+def test_without_a_push_key_the_settings_show_e_mail_only_and_keep_push_as_it_was(client, settings):
+    settings.VAPID_PRIVATE_KEY = settings.VAPID_PUBLIC_KEY = ""
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(reverse("notifications:preferences"))
+    assert 'name="messages__email"' in page.text and "__push" not in page.text
+    client.post(reverse("notifications:preferences"), {"deals__email": "on"})
+    saved = preferences(user=user)
+    assert saved["deals"] == {"email": True, "push": True}
+    assert saved["messages"] == {"email": False, "push": True}
+
+
 def tell(user, key: str, url: str = "/deals/1/", name: str = "Aru") -> Notification:
     return notify(
         user=user,
