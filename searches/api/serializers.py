@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from searches.forms import PARAMETERS, SearchParamsForm
 from searches.models import Frequency, SavedSearch
+from zattar.fields import ChangesSomething, CharField
 
 
 class ParamsField(serializers.DictField):
@@ -24,10 +25,10 @@ class ParamsField(serializers.DictField):
         return form.params()
 
 
-class SavedSearchSerializer(serializers.ModelSerializer):
+class SavedSearchSerializer(ChangesSomething, serializers.ModelSerializer):
     params = ParamsField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.INSTANT)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = CharField(max_length=100, required=False, allow_blank=True, default="")
     results_url = serializers.SerializerMethodField()
 
     class Meta:
