@@ -6,7 +6,6 @@ an e-mail goes twice only if the worker died between the SMTP server's acceptanc
 mark. A failure raises and the job is retried with back-off."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,6 +14,7 @@ from accounts.services import site_language
 from notifications.kinds import Channel, Kind
 from notifications.models import Notification
 from notifications.services import unsubscribe_token, wants
+from zattar.mail import Mail
 
 
 def deliver(*, notification_id: int) -> None:
@@ -54,7 +54,7 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def email_message(notification: Notification) -> EmailMultiAlternatives:
+def email_message(notification: Notification) -> Mail:
     user = notification.user
     unsubscribe = absolute(
         reverse(
@@ -74,7 +74,7 @@ def email_message(notification: Notification) -> EmailMultiAlternatives:
         }
         text = render_to_string("notifications/email.txt", context)
         html = render_to_string("notifications/email.html", context)
-    message = EmailMultiAlternatives(
+    message = Mail(
         subject=notification.title,
         body=text,
         to=[user.email],

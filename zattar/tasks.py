@@ -7,11 +7,11 @@ import functools
 import uuid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from zattar.logs import job_logged
+from zattar.mail import Mail
 
 
 def logged(name: str):
@@ -48,7 +48,7 @@ def send_email(
 
     if key and SentEmail.objects.filter(key=key).exists():
         return
-    message = EmailMultiAlternatives(subject, body, from_email, to)
+    message = Mail(subject, body, from_email, to)
     if html_body:
         message.attach_alternative(html_body, "text/html")
     message.send()

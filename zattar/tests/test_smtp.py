@@ -28,3 +28,15 @@ def test_a_password_reset_arrives_at_the_smtp_server_in_the_sites_language(
     link = re.search(r"https?://[^/\s]+(/\S*password/reset/\S+)", body)
     assert link, body
     assert client.get(link.group(1), follow=True).context["validlink"]
+
+
+def test_a_long_russian_subject_arrives_with_every_space(smtp_server, run_jobs):
+    """Python 3.12.1 folds such a subject and loses the spaces between its encoded words
+    ("вампо"): zattar.mail.Mail keeps it on one line."""
+    from zattar.tasks import mail_defer
+
+    subject = "Остромир написал(а) вам по объявлению «Велосипед городской номер 101»"
+    mail_defer(subject=subject, body="Текст", to=["aru@example.kz"])
+    run_jobs()
+    ((_sender, _recipients, message),) = smtp_server.received
+    assert message["Subject"] == subject
