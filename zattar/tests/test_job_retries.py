@@ -33,6 +33,15 @@ UPKEEP = {
 
 SCENARIOS = {}
 
+BICYCLE = {
+    "title": "Горный велосипед Stels Navigator",
+    "description": "Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
+    "price": 65000,
+    "condition": "used",
+    "city": "almaty",
+    "category": "bicycles",
+}
+
 
 def scenario(*task_names, later=timedelta(0)):
     """Register a scenario for these job kinds; its jobs run `later` (a deadline to pass)."""
@@ -152,15 +161,7 @@ def ads_running_out_of_time(smtp_server, **_):
 
     api = APIClient()
     api.force_authenticate(UserFactory())
-    ad = {
-        "title": "Горный велосипед Stels Navigator",
-        "description": "Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
-        "price": 65000,
-        "condition": "used",
-        "city": "almaty",
-        "category": "bicycles",
-    }
-    assert api.post("/api/v1/listings", ad, format="json").status_code == 201
+    assert api.post("/api/v1/listings", BICYCLE, format="json").status_code == 201
     ListingFactory(expires_at=timezone.now() + timedelta(days=1))
     later = int((timezone.now() + timedelta(days=29)).timestamp())
     app.tasks["listings.listings_expire"].defer(timestamp=later)
@@ -224,14 +225,6 @@ def a_favourite_gets_cheaper(smtp_server, **_):
 
 def saved_searches_meet_a_new_ad(frequency: str):
     """Someone saved a search; an ad it finds is posted through the API."""
-    ad = {
-        "title": "Горный велосипед Stels Navigator",
-        "description": "Колёса 26 дюймов, 21 скорость, дисковые тормоза, всё работает.",
-        "price": 65000,
-        "condition": "used",
-        "city": "almaty",
-        "category": "bicycles",
-    }
     api = APIClient()
     api.force_authenticate(UserFactory())
     saved = api.post(
@@ -242,7 +235,7 @@ def saved_searches_meet_a_new_ad(frequency: str):
     assert saved.status_code == 201, saved.json()
     seller = APIClient()
     seller.force_authenticate(UserFactory())
-    assert seller.post("/api/v1/listings", ad, format="json").status_code == 201
+    assert seller.post("/api/v1/listings", BICYCLE, format="json").status_code == 201
 
 
 @scenario("searches.sweep", later=timedelta(minutes=1))
