@@ -25,7 +25,12 @@ PORT ?= 8000
 	$(UV) sync --frozen --python "$$(cat .python-version)"
 	@touch $@
 
-install: .venv/.synced $(MO)
+# axe-core (the accessibility browser test) and Lighthouse (make bench), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: .venv/.synced node_modules/.installed $(MO)
 
 %.mo: %.po
 	msgfmt --check-format -o $@ $<
@@ -70,7 +75,7 @@ format: install
 	.venv/bin/ruff check --fix .
 
 messages: install
-	$(PY) manage.py makemessages -l ru -l kk -l en --no-obsolete -i .venv -i .tools -i staticfiles
+	$(PY) manage.py makemessages -l ru -l kk -l en --no-obsolete -i .venv -i .tools -i staticfiles -i node_modules
 
 clean:
 	rm -rf .venv .tools staticfiles $(MO)
