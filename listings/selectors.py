@@ -90,6 +90,22 @@ def listing_search(
     return found
 
 
+def listing_search_count(*, filters: SearchFilters, viewer=None) -> tuple[int, bool]:
+    """How many ads the filters find, as cheaply as the search page counts them: exact up to
+    `search.EXACT_COUNT_LIMIT`, past it the planner's estimate (and True). No rows are fetched;
+    words that find nothing are corrected as the page corrects them."""
+    if getattr(viewer, "is_authenticated", False):
+        filters = replace(filters, viewer_id=viewer.pk)
+    count, is_estimate = search.count_capped(search.matching(filters))
+    if filters.q and count == 0:
+        correction = search.typo_correction(filters.q)
+        if correction:
+            count, is_estimate = search.count_capped(
+                search.matching(replace(filters, q=correction))
+            )
+    return count, is_estimate
+
+
 def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
     matched = search.matching(filters)
     ordering = filters.effective_ordering

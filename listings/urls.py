@@ -6,6 +6,7 @@ app_name = "listings"
 
 urlpatterns = [
     path("search/", views.search_page, name="search"),
+    path("search/count/", views.search_count, name="search_count"),
     path("ads/new/", views.create, name="create"),
     path("ads/validate/", views.validate_field, name="validate"),
     path("ads/<int:pk>/", views.detail, name="detail"),

@@ -3,10 +3,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import phone_verified_required
@@ -21,6 +22,7 @@ from listings.errors import (
 )
 from listings.forms import ListingForm, SearchForm, process_photos
 from listings.models import Listing
+from listings.templatetags.listings import tenge, thousands
 from zattar import throttling
 from zattar.errors import DomainError
 from zattar.redirects import safe_next
@@ -61,17 +63,93 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# "Show more" puts how many cards are on the page in the URL (`shown`), so that a reload or Back
+# renders them all; past this many, the page renders this many.
+MAX_SHOWN = 10 * PAGE_SIZE
+# The search page's box in the header belongs to the filters' form there (one query field).
+SEARCH_FORM_ID = "search-filters"
+
+
+def _shown(request: HttpRequest) -> int:
+    """How many cards the list had when its URL was last updated: a multiple of the page size
+    (the last page aside), at least one page, at most `MAX_SHOWN`."""
+    try:
+        shown = int(request.GET.get("shown", 0))
+    except ValueError:
+        return 0
+    pages = -(-min(max(shown, 0), MAX_SHOWN) // PAGE_SIZE)  # whole pages, rounded up
+    return pages * PAGE_SIZE
+
+
+def _search_url(params) -> str:
+    encoded = params.urlencode()
+    return reverse("listings:search") + (f"?{encoded}" if encoded else "")
+
+
+def _filter_chips(request: HttpRequest, filters: search.SearchFilters) -> list[dict]:
+    """The active filters of the panel, each with the URL of this search without it (and back
+    on its first page). The words are in the search box, the order is not a filter."""
+
+    def without(*keys: str) -> str:
+        params = request.GET.copy()
+        for key in (*keys, "page", "cursor", "shown"):
+            params.pop(key, None)
+        return _search_url(params)
+
+    chips = []
+    if filters.category is not None:
+        chips.append({"label": filters.category.name, "url": without("category")})
+    if filters.city is not None:
+        chips.append({"label": filters.city.name, "url": without("city")})
+    if filters.price_min is not None:
+        label = _("from %(price)s") % {"price": tenge(filters.price_min)}
+        chips.append({"label": label, "url": without("price_min")})
+    if filters.price_max is not None:
+        label = _("up to %(price)s") % {"price": tenge(filters.price_max)}
+        chips.append({"label": label, "url": without("price_max")})
+    if filters.condition:
+        label = Listing.Condition(filters.condition).label
+        chips.append({"label": label, "url": without("condition")})
+    if filters.has_photos:
+        chips.append({"label": _("With photos"), "url": without("has_photos")})
+    return chips
+
+
+def _clear_filters_url(request: HttpRequest) -> str:
+    """This search with none of the panel's filters: the words and the order stay."""
+    params = request.GET.copy()
+    for key in list(params):
+        if key not in ("q", "ordering"):
+            params.pop(key)
+    return _search_url(params)
+
+
+def _show_ads_label(count: int, is_estimate: bool) -> str:
+    """The phone panel's apply button: "Show 12 ads", or "Show 1 000+ ads" past the exact count."""
+    if is_estimate:
+        return _("Show %(count)s+ ads") % {"count": thousands(search.EXACT_COUNT_LIMIT)}
+    return ngettext("Show %(count)s ad", "Show %(count)s ads", count) % {"count": thousands(count)}
+
+
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
+    """The search page; for htmx: the results (the filters changed), the results and the
+    filters (a chip or "clear all" was followed), or the next cards ("show more", which also
+    replaces the URL with one that renders every card loaded so far)."""
     form = SearchForm(request.GET)
     filters = form.filters()
     cursor = request.GET.get("cursor") or None
-    showing_more = bool(cursor) and request.htmx
+    shown = _shown(request)
+    page = _page_number(request)
+    htmx = bool(request.htmx) and not request.htmx.history_restore_request
+    showing_more = htmx and bool(cursor or page > 1) and shown > 0
+    # a reload or Back after "show more": every card loaded, from the top
+    page_size = shown if shown and not (cursor or page > 1) else PAGE_SIZE
     try:
         result = selectors.listing_search(
             filters=filters,
-            page=_page_number(request),
-            page_size=PAGE_SIZE,
+            page=page,
+            page_size=page_size,
             cursor=cursor,
             with_count=not showing_more,
             viewer=request.user,
@@ -81,19 +159,65 @@ def search_page(request: HttpRequest) -> HttpResponse:
         result = selectors.listing_search(
             filters=filters, page=1, page_size=PAGE_SIZE, viewer=request.user
         )
+    # How many cards the page will have once these are added, and the next chunk's link.
+    loaded = (shown if showing_more else (page - 1) * PAGE_SIZE) + len(result.items)
+    more_url = state_url = ""
+    params = request.GET.copy()
+    for key in ("page", "cursor", "shown"):
+        params.pop(key, None)
+    if result.has_next:
+        state = params.copy()
+        state["shown"] = loaded + PAGE_SIZE  # without JS: the same list, one page longer
+        state_url = _search_url(state)
+        nxt = params.copy()
+        if result.next_cursor:
+            nxt["cursor"] = result.next_cursor
+        else:
+            nxt["page"] = loaded // PAGE_SIZE + 1
+        nxt["shown"] = loaded
+        more_url = _search_url(nxt)
+    chips = _filter_chips(request, filters)
     context = {
         "form": form,
         "filters": filters,
         "result": result,
         "favorite_ids": _with_favorites(request, result.items),
+        "chips": chips,
+        "clear_url": _clear_filters_url(request),
+        "more_url": more_url,
+        "more_href": state_url,
+        "show_label": _show_ads_label(result.count, result.count_is_estimate),
+        "count_url": reverse("listings:search_count"),
+        "header_search_form": SEARCH_FORM_ID,
     }
     if showing_more:
-        template = "listings/search.html#more"
-    elif request.htmx:
+        response = render(request, "listings/search.html#more", context)
+        current = params.copy()
+        current["shown"] = loaded
+        response["HX-Replace-Url"] = _search_url(current)
+        return response
+    if htmx and request.htmx.target == "search-layout":
+        template = "listings/search.html#layout"
+    elif htmx:  # the filters' own form changed: it shows them already; the counts follow
         template = "listings/search.html#results"
+        context["oob"] = True
     else:
         template = "listings/search.html"
     return render(request, template, context)
+
+
+@require_GET
+def search_count(request: HttpRequest) -> JsonResponse:
+    """How many ads the phone panel's current choices find, for its "Show N ads" button, as the
+    fields change: `{"count": 12, "estimate": false, "label": "Show 12 ads"}`; invalid filters:
+    400 with the message of each field."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    count, is_estimate = selectors.listing_search_count(filters=form.filters(), viewer=request.user)
+    return JsonResponse(
+        {"count": count, "estimate": is_estimate, "label": _show_ads_label(count, is_estimate)}
+    )
 
 
 # My ads' tabs: every status but "hidden: seller banned" (a banned seller cannot sign in).
