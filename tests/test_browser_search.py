@@ -98,7 +98,9 @@ def expect(locator):
 
 
 def open_page(browser, viewport, url, javascript=True):
-    context = browser.new_context(viewport=viewport, locale="en-US", java_script_enabled=javascript)
+    context = browser.new_context(
+        viewport=viewport, locale="en-US", java_script_enabled=javascript, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.goto(url)
     if javascript:
