@@ -71,8 +71,8 @@ SEARCH_FORM_ID = "search-filters"
 
 
 def _shown(request: HttpRequest) -> int:
-    """How many cards the list had when its URL was last updated: a multiple of the page size
-    (the last page aside), at least one page, at most `MAX_SHOWN`."""
+    """How many cards the list had when its URL was last updated, in whole pages (rounded up),
+    at most `MAX_SHOWN`; 0 when the URL does not say (or says nonsense)."""
     try:
         shown = int(request.GET.get("shown", 0))
     except ValueError:
@@ -155,7 +155,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             viewer=request.user,
         )
     except search.InvalidCursor:  # a mangled link: show the first page instead
-        showing_more = False
+        showing_more, page = False, 1
         result = selectors.listing_search(
             filters=filters, page=1, page_size=PAGE_SIZE, viewer=request.user
         )

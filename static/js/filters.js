@@ -87,10 +87,12 @@
     if (summary) summary.focus();
   });
 
-  // The page behind an open sheet does not scroll; Escape folds it.
+  // The page behind an open sheet does not scroll, focus moves into it; Escape folds it.
   document.addEventListener("toggle", function (event) {
     if (!event.target.classList || !event.target.classList.contains("filters__details")) return;
-    document.documentElement.classList.toggle("has-sheet", event.target.open && !wide.matches);
+    var sheet = event.target.open && !wide.matches;
+    document.documentElement.classList.toggle("has-sheet", sheet);
+    if (sheet) event.target.querySelector(".filters__close").focus();  // the sheet covers the summary
   }, true);
   document.addEventListener("keydown", function (event) {
     var details = panel();
