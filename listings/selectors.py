@@ -168,6 +168,19 @@ def listing_get_public(*, listing_id: int) -> Listing | None:
     )
 
 
+def listing_get_page(*, listing_id: int) -> Listing | None:
+    """An ad as its own page shows it to anyone: the public statuses and an expired ad too, so
+    a link shared or bookmarked earlier still answers and says the ad has ended."""
+    return (
+        Listing.objects.filter(
+            pk=listing_id, status__in=PUBLIC | {Listing.Status.EXPIRED}, seller__is_active=True
+        )
+        .select_related("seller", "seller__city", "city", "category", "category__parent")
+        .prefetch_related("images")
+        .first()
+    )
+
+
 def listing_get_for_seller(*, listing_id: int, seller) -> Listing | None:
     return (
         Listing.objects.filter(pk=listing_id, seller=seller)

@@ -226,7 +226,7 @@ SELLER_TABS = [s for s in Listing.Status.values if s != Listing.Status.BLOCKED]
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    listing = selectors.listing_get_public(listing_id=pk)
+    listing = selectors.listing_get_page(listing_id=pk)
     if listing is None:
         own = (
             selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
