@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from deals.transitions import OPEN, Status
 
 
+def money(amount: int) -> str:
+    """`1 234 567 ₸` with no-break spaces, as listings' `tenge` filter writes prices."""
+    from listings.templatetags.listings import tenge
+
+    return tenge(amount)
+
+
 class Carrier(models.TextChoices):
     """How the item reaches the buyer, chosen when the deal starts."""
 
@@ -91,7 +98,7 @@ class SafeDeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_status_display()} {self.amount} ₸"
+        return f"#{self.pk} {self.get_status_display()} {money(self.amount)}"
 
 
 class DealEvent(models.Model):
@@ -171,7 +178,7 @@ class EscrowEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} ₸"
+        return f"{self.get_kind_display()} {money(self.amount)}"
 
     @property
     def idempotency_key(self) -> str:
