@@ -1,24 +1,34 @@
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from deals import services
+from deals import selectors, services
 from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
 from deals.transitions import TRANSITIONS, Role, Status
+from listings.templatetags.listings import tenge
 from zattar.admin import ReadOnlyInline
 from zattar.errors import DomainError
 
 
 class EventInline(ReadOnlyInline):
     model = DealEvent
-    fields = ["created_at", "source", "target", "role", "actor", "note"]
+    fields = ["created_at", "what", "actor", "note"]
+
+    @admin.display(description=_("what happened"))
+    def what(self, event: DealEvent) -> str:
+        return event.in_words
 
 
 class LedgerInline(ReadOnlyInline):
     model = EscrowEntry
-    fields = ["created_at", "kind", "amount", "reference"]
+    fields = ["created_at", "kind", "money", "state", "reference"]
+
+    @admin.display(description=_("amount"))
+    def money(self, entry: EscrowEntry) -> str:
+        return tenge(entry.amount)
 
 
 class DisputesWaiting(admin.SimpleListFilter):
@@ -85,7 +95,7 @@ class SafeDealAdmin(admin.ModelAdmin):
         "listing",
         "buyer",
         "seller",
-        "amount",
+        "money",
         "status",
         "ship_by",
         "confirm_by",
@@ -94,12 +104,59 @@ class SafeDealAdmin(admin.ModelAdmin):
     list_filter = [DisputesWaiting, "status"]
     list_select_related = ["listing", "buyer", "seller"]
     search_fields = ["=id", "listing__title", "buyer__email", "seller__email", "tracking_number"]
-    readonly_fields = [f.name for f in SafeDeal._meta.fields]
+    readonly_fields = [*(f.name for f in SafeDeal._meta.fields), "money", "dispute_context"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "listing",
+                    "buyer",
+                    "seller",
+                    "money",
+                    "status",
+                    "ship_by",
+                    "confirm_by",
+                    "created_at",
+                    "closed_at",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "delivery_carrier",
+                    "delivery_recipient",
+                    "delivery_phone",
+                    "delivery_city",
+                    "delivery_address",
+                    "delivery_pickup_point",
+                    "carrier",
+                    "tracking_number",
+                ]
+            },
+        ),
+        (
+            _("Dispute"),
+            {"fields": ["dispute_reason", "dispute_context", "cancel_reason", "resolution_note"]},
+        ),
+    ]
     inlines = [EventInline, LedgerInline]
     actions = [
         resolve(Status.COMPLETED, _("Resolve for the seller (release the money)")),
         resolve(Status.CANCELLED, _("Resolve for the buyer (refund the money)")),
     ]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money(self, deal: SafeDeal) -> str:
+        return tenge(deal.amount)
+
+    @admin.display(description=_("the ad, the conversation and the photos"))
+    def dispute_context(self, deal: SafeDeal) -> str:
+        return render_to_string(
+            "admin/deals/dispute_context.html", selectors.dispute_context(deal=deal)
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

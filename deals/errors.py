@@ -45,3 +45,7 @@ class ReviewNotAllowed(DomainError):
 class ReviewNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__(_("No such review."))
+
+
+class TooManyDisputePhotos(DomainError):
+    code = "too_many_photos"

@@ -8,10 +8,26 @@ from django.utils.translation import gettext_lazy as _
 from deals.transitions import OPEN, Status
 
 
+def money(amount: int) -> str:
+    """`1 234 567 ₸` with no-break spaces, as listings' `tenge` filter writes prices."""
+    from listings.templatetags.listings import tenge
+
+    return tenge(amount)
+
+
+class Carrier(models.TextChoices):
+    """How the item reaches the buyer, chosen when the deal starts."""
+
+    KAZPOST = "kazpost", _("Kazpost")
+    CDEK = "cdek", _("CDEK")
+    IN_PERSON = "in_person", _("Hand over in person")
+
+
 class SafeDeal(models.Model):
     """A purchase through escrow: the buyer's money is held until the buyer has the item."""
 
     Status = Status
+    Carrier = Carrier
 
     listing = models.ForeignKey(
         "listings.Listing", verbose_name=_("ad"), on_delete=models.PROTECT, related_name="deals"
@@ -39,6 +55,23 @@ class SafeDeal(models.Model):
     dispute_reason = models.TextField(_("dispute reason"), blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    # Where the seller ships: given by the buyer when the deal starts, shown only to the two
+    # participants and moderators. Blank on deals started before these were asked.
+    delivery_recipient = models.CharField(_("recipient"), max_length=100, blank=True)
+    delivery_phone = models.CharField(_("recipient's phone"), max_length=16, blank=True)
+    delivery_city = models.ForeignKey(
+        "listings.City",
+        verbose_name=_("delivery city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    delivery_pickup_point = models.CharField(_("pick-up point"), max_length=200, blank=True)
+    delivery_carrier = models.CharField(
+        _("delivery by"), max_length=10, choices=Carrier.choices, blank=True
+    )
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -65,7 +98,7 @@ class SafeDeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_status_display()} {self.amount} ₸"
+        return f"#{self.pk} {self.get_status_display()} {money(self.amount)}"
 
 
 class DealEvent(models.Model):
@@ -95,7 +128,23 @@ class DealEvent(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.source or '∅'} → {self.target} ({self.role})"
+        return str(self.in_words)
+
+    @property
+    def in_words(self) -> str:
+        """What happened, as people say it: "Shipped — by the seller"."""
+        return _("%(what)s — %(who)s") % {
+            "what": self.get_target_display(),
+            "who": ROLE_WORDS.get(self.role, self.role),
+        }
+
+
+ROLE_WORDS = {
+    "buyer": _("by the buyer"),
+    "seller": _("by the seller"),
+    "moderator": _("by a moderator"),
+    "system": _("automatically"),
+}
 
 
 class EscrowEntry(models.Model):
@@ -121,15 +170,15 @@ class EscrowEntry(models.Model):
     settled_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("escrow entry")
-        verbose_name_plural = _("escrow ledger")
+        verbose_name = _("money movement")
+        verbose_name_plural = _("money held and paid out")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["deal", "kind"], name="escrow_entry_once"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} ₸"
+        return f"{self.get_kind_display()} {money(self.amount)}"
 
     @property
     def idempotency_key(self) -> str:
@@ -179,3 +228,33 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ {self.author_id} → {self.subject_id}"
+
+
+def dispute_photo_path(photo: "DisputePhoto", filename: str) -> str:
+    return f"disputes/{photo.deal_id}/{filename}"
+
+
+class DisputePhoto(models.Model):
+    """A picture a participant adds to a dispute (the item as it arrived, the parcel, ...),
+    re-encoded as ad photos are; shown to the deal's two people and the moderators only."""
+
+    deal = models.ForeignKey(SafeDeal, on_delete=models.CASCADE, related_name="dispute_photos")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    large = models.ImageField(_("photo"), upload_to=dispute_photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=dispute_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispute photo")
+        verbose_name_plural = _("dispute photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.deal_id} photo {self.pk}"

@@ -39,13 +39,35 @@ def deal_for_user(*, deal_id: int, user) -> SafeDeal | None:
     """A deal as its page shows it, to its two people and to moderators only."""
     deal = (
         SafeDeal.objects.filter(pk=deal_id)
-        .select_related("listing", "buyer", "seller")
-        .prefetch_related("events__actor", "ledger", "reviews")
+        .select_related("listing", "buyer", "seller", "delivery_city")
+        .prefetch_related("events__actor", "ledger", "reviews", "dispute_photos")
         .first()
     )
     if deal is None or role_of(user, deal) is None:
         return None
     return deal
+
+
+def last_delivery(*, buyer) -> dict:
+    """The delivery details of the buyer's latest deal that had them, as the start form's
+    initial values: offered again next time."""
+    deal = (
+        SafeDeal.objects.filter(buyer=buyer)
+        .exclude(delivery_carrier="")
+        .select_related("delivery_city")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if deal is None:
+        return {}
+    return {
+        "recipient_name": deal.delivery_recipient,
+        "phone": deal.delivery_phone,
+        "city": deal.delivery_city,
+        "address": deal.delivery_address,
+        "pickup_point": deal.delivery_pickup_point,
+        "carrier": deal.delivery_carrier,
+    }
 
 
 def deals_of(*, user, as_role: Role) -> QuerySet[SafeDeal]:
@@ -69,3 +91,34 @@ def reviews_of(*, user, limit: int = 10) -> list[Review]:
         .select_related("author")
         .order_by("-created_at")[:limit]
     )
+
+
+def dispute_context(*, deal: SafeDeal, messages: int = 30) -> dict:
+    """What a moderator weighs a dispute by: the ad with its photos, the buyer's and seller's
+    conversation about it (the latest `messages`, oldest first) and the dispute's photos."""
+    from chat.models import Message
+    from listings.models import Listing
+
+    listing = Listing.objects.prefetch_related("images").get(pk=deal.listing_id)
+    chat = list(
+        Message.objects.filter(
+            conversation__listing_id=deal.listing_id, conversation__buyer_id=deal.buyer_id
+        )
+        .select_related("sender")
+        .order_by("-id")[:messages]
+    )[::-1]
+    return {
+        "deal": deal,
+        "listing": listing,
+        "messages": chat,
+        "photos": list(deal.dispute_photos.select_related("author")),
+    }
+
+
+def dispute_photo_file(*, deal: SafeDeal, photo_id: int, size: str):
+    """The stored file of one of a deal's dispute photos (`thumbnail` or `large`), or None.
+    The caller has already got `deal` through deal_for_user."""
+    photo = next((p for p in deal.dispute_photos.all() if p.pk == photo_id), None)
+    if photo is None or size not in ("thumbnail", "large"):
+        return None
+    return photo.thumbnail if size == "thumbnail" else photo.large

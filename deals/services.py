@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 from accounts.selectors import phone_verified_required
@@ -19,28 +20,46 @@ from deals.errors import (
     PriceChanged,
     ReviewNotAllowed,
     ReviewNotFound,
+    TooManyDisputePhotos,
     TransitionNotAllowed,
     WrongRole,
 )
-from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
+from deals.models import DealEvent, DisputePhoto, EscrowEntry, Review, SafeDeal
 from deals.notifications import deal_review_requests
 from deals.payments import gateway
 from deals.selectors import NOT_SHIPPABLE_ROOTS
 from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
-from listings.errors import ListingNotFound
+from listings.errors import ListingNotFound, PhotoStorageUnavailable
 from listings.models import Listing
-from listings.services import listing_release, listing_reserve, listing_sell
+from listings.services import ProcessedPhoto, listing_release, listing_reserve, listing_sell
 from listings.transitions import PUBLIC
+from zattar.storage import STORAGE_FAILURES, delete_quietly
 
 MAX_TEXT = 1000
+MAX_DISPUTE_PHOTOS = 5
+
+# What a move needs, in words, for the message that says what is missing.
+FIELD_WORDS = {
+    Field.TRACKING: _lazy("tracking number"),
+    Field.CARRIER: _lazy("carrier"),
+    Field.REASON: _lazy("reason"),
+    Field.NOTE: _lazy("resolution note"),
+}
 
 
 @transaction.atomic
 def deal_start(
-    *, listing_id: int, buyer, expected_amount: int | None = None, now: datetime | None = None
+    *,
+    listing_id: int,
+    buyer,
+    delivery: dict | None = None,
+    expected_amount: int | None = None,
+    now: datetime | None = None,
 ) -> SafeDeal:
     """The buyer pays into escrow: the deal opens, the money is held, the ad is reserved.
-    `expected_amount` is the price the buyer saw: a different price now is refused."""
+    `expected_amount` is the price the buyer saw: a different price now is refused.
+    `delivery` is where to ship, as DeliveryForm.delivery() cleans it (recipient, phone, city,
+    address, pickup_point, carrier)."""
     now = now or timezone.now()
     phone_verified_required(buyer)  # 403 phone_unverified
     listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
@@ -70,6 +89,7 @@ def deal_start(
                 amount=listing.price,
                 ship_by=now + timedelta(days=settings.SAFE_DEAL_SHIP_DAYS),
                 created_at=now,
+                **_delivery_fields(delivery, listing),
             )
     except IntegrityError:
         raise AdAlreadyInDeal(_("Someone is already buying this item with Safe Deal.")) from None
@@ -80,6 +100,23 @@ def deal_start(
     listing_reserve(listing=listing)
     tasks.deal_changed_notify.defer(event_id=event.pk)
     return deal
+
+
+def _delivery_fields(delivery: dict | None, listing: Listing) -> dict:
+    if not delivery:
+        return {}
+    from deals.models import Carrier
+
+    if delivery["carrier"] == Carrier.IN_PERSON and delivery["city"].pk != listing.city_id:
+        raise CannotStartDeal(_("Handing over in person is only for the ad's city."))
+    return {
+        "delivery_recipient": delivery["recipient"][:100],
+        "delivery_phone": delivery["phone"],
+        "delivery_city": delivery["city"],
+        "delivery_address": delivery.get("address", "")[:300],
+        "delivery_pickup_point": delivery.get("pickup_point", "")[:200],
+        "delivery_carrier": delivery["carrier"],
+    }
 
 
 def _role(actor, deal: SafeDeal, system: bool) -> Role:
@@ -102,10 +139,12 @@ def deal_transition(
     carrier: str = "",
     reason: str = "",
     note: str = "",
+    photos: list[ProcessedPhoto] = (),
     now: datetime | None = None,
 ) -> SafeDeal:
     """Move a deal as the table allows `actor` (or the system), with its event, ledger entry
-    and ad status in the same transaction; the participants are told after commit."""
+    and ad status in the same transaction; the participants are told after commit. `photos`
+    go with a dispute (at most MAX_DISPUTE_PHOTOS)."""
     now = now or timezone.now()
     deal = SafeDeal.objects.select_for_update().filter(pk=deal_id).first()
     if deal is None:
@@ -138,12 +177,15 @@ def deal_transition(
         Field.REASON: reason.strip()[:MAX_TEXT],
         Field.NOTE: note.strip()[:MAX_TEXT],
     }
-    missing = sorted(field.value for field in rule.requires if not given[field])
+    missing = sorted(field for field in rule.requires if not given[field])
     if missing:
         raise MissingDetails(
-            _("Some details are missing: %(fields)s.") % {"fields": ", ".join(missing)},
-            fields=missing,
+            _("Some details are missing: %(fields)s.")
+            % {"fields": ", ".join(str(FIELD_WORDS[field]) for field in missing)},
+            fields=[field.value for field in missing],
         )
+    if photos and target != Status.DISPUTED:
+        raise CannotStartDeal(_("Photos go with a dispute only."))
 
     fields = ["status", "updated_at"]
     if target == Status.SHIPPED:
@@ -174,12 +216,59 @@ def deal_transition(
     )
     deal.status = target
     deal.save(update_fields=fields)
+    if photos:
+        _dispute_photos_store(deal, author=actor, photos=photos, now=now)
     if role == Role.MODERATOR:
         _dispute_audit(deal, actor=actor, source=source, note=given[Field.NOTE])
     tasks.deal_changed_notify.defer(event_id=event.pk)
     if target == Status.COMPLETED:
         deal_review_requests(deal)
     return deal
+
+
+@transaction.atomic
+def dispute_photos_add(
+    *, deal_id: int, author, photos: list[ProcessedPhoto], now: datetime | None = None
+) -> list[DisputePhoto]:
+    """A participant adds photos to a deal under dispute, up to MAX_DISPUTE_PHOTOS in all."""
+    deal = SafeDeal.objects.select_for_update().filter(pk=deal_id).first()
+    if deal is None or selectors.role_of(author, deal) not in (Role.BUYER, Role.SELLER):
+        raise DealNotFound()
+    if deal.status != Status.DISPUTED:
+        raise TransitionNotAllowed(_("Photos can be added while the deal is under dispute."))
+    return _dispute_photos_store(deal, author=author, photos=photos, now=now or timezone.now())
+
+
+def _dispute_photos_store(
+    deal: SafeDeal, *, author, photos: list[ProcessedPhoto], now: datetime
+) -> list[DisputePhoto]:
+    """Write the files, then their rows, last in the caller's transaction; a failure removes
+    the files written so far and the transaction rolls the rows back."""
+    already = deal.dispute_photos.count()
+    if already + len(photos) > MAX_DISPUTE_PHOTOS:
+        raise TooManyDisputePhotos(
+            _("A dispute can have at most %(max)d photos: you can add %(free)d more.")
+            % {"max": MAX_DISPUTE_PHOTOS, "free": max(MAX_DISPUTE_PHOTOS - already, 0)}
+        )
+    saved, stored = [], []
+    try:
+        for photo in photos:
+            row = DisputePhoto(
+                deal=deal, author=author, width=photo.width, height=photo.height, created_at=now
+            )
+            row.large.save(photo.large.name, photo.large, save=False)
+            saved.append(row.large)
+            row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+            saved.append(row.thumbnail)
+            row.save()
+            stored.append(row)
+    except STORAGE_FAILURES as error:
+        delete_quietly((file.storage, file.name) for file in saved)
+        raise PhotoStorageUnavailable() from error
+    except BaseException:
+        delete_quietly((file.storage, file.name) for file in saved)
+        raise
+    return stored
 
 
 def _dispute_audit(deal: SafeDeal, *, actor, source: Status, note: str) -> None:

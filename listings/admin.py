@@ -49,7 +49,7 @@ class ImageInline(admin.TabularInline):
 class ListingAdmin(admin.ModelAdmin):
     list_display = [
         "title",
-        "price",
+        "price_shown",
         "status",
         "city",
         "category",
@@ -83,6 +83,13 @@ class ListingAdmin(admin.ModelAdmin):
     inlines = [ImageInline]
     show_full_result_count = False
     actions = ["approve", "reject", "hold"]
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_shown(self, listing: Listing) -> str:
+        """`1 234 567 ₸`, as the site shows prices."""
+        from listings.templatetags.listings import tenge
+
+        return tenge(listing.price)
 
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("moderation.moderate_listing")

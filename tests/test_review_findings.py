@@ -15,6 +15,7 @@ from accounts.tests.images import jpeg_with_gps, upload
 from chat import services as chat_services
 from chat.tests.conftest import ORIGIN, session_cookie
 from deals import services as deal_services
+from deals.tests.conftest import delivery_for
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from zattar.asgi import application
@@ -157,11 +158,15 @@ def test_the_buyer_pays_the_price_they_saw():
     listing = ListingFactory(price=10_000)
     api = api_for(UserFactory())
     changed = api.post(
-        "/api/v1/safe-deals", {"listing_id": listing.pk, "amount": 9_000}, format="json"
+        "/api/v1/safe-deals",
+        {"listing_id": listing.pk, "delivery": delivery_for(listing), "amount": 9_000},
+        format="json",
     )
     assert changed.status_code == 409 and changed.json()["price"] == 10_000
     started = api.post(
-        "/api/v1/safe-deals", {"listing_id": listing.pk, "amount": 10_000}, format="json"
+        "/api/v1/safe-deals",
+        {"listing_id": listing.pk, "delivery": delivery_for(listing), "amount": 10_000},
+        format="json",
     )
     assert started.status_code == 201
     raise_price = api_for(listing.seller).patch(

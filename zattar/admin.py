@@ -1,6 +1,12 @@
 """Admin pieces the apps share."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+# The admin is Zattar's: its name in the header, the browser's title and the index page.
+admin.site.site_header = "Zattar"
+admin.site.site_title = "Zattar"
+admin.site.index_title = _("Zattar administration")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -38,7 +44,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # that half ran does its remaining part only.
 
 from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 from procrastinate.contrib.django import app as jobs_app  # noqa: E402
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin  # noqa: E402
 from procrastinate.contrib.django.models import ProcrastinateJob  # noqa: E402

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import PhoneReveal
 from accounts.tests.factories import UserFactory
 from deals.models import SafeDeal
+from deals.tests.conftest import delivery_for
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from listings.tests.test_api import NEW_AD
@@ -50,7 +51,11 @@ def test_the_post_an_ad_page_sends_the_unverified_to_the_phone_page(client):
 def test_starting_a_safe_deal_unverified_is_403(client):
     listing = ListingFactory()
     buyer = UserFactory(unverified=True)
-    response = api_for(buyer).post("/api/v1/safe-deals", {"listing_id": listing.pk}, format="json")
+    response = api_for(buyer).post(
+        "/api/v1/safe-deals",
+        {"listing_id": listing.pk, "delivery": delivery_for(listing)},
+        format="json",
+    )
     assert (response.status_code, response.json()["code"]) == (403, "phone_unverified")
     client.force_login(buyer)
     response = client.post(f"/deals/buy/{listing.pk}/", {"amount": listing.price})

@@ -13,4 +13,14 @@ urlpatterns = [
         name="deal-transition",
     ),
     path("safe-deals/<int:deal_id>/review", views.ReviewView.as_view(), name="deal-review"),
+    path(
+        "safe-deals/<int:deal_id>/dispute-photos",
+        views.DisputePhotosView.as_view(),
+        name="deal-dispute-photos",
+    ),
+    path(
+        "safe-deals/<int:deal_id>/dispute-photos/<int:photo_id>/<str:size>",
+        views.DisputePhotoFileView.as_view(),
+        name="deal-dispute-photo",
+    ),
 ]

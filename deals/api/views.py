@@ -1,6 +1,10 @@
+from django.http import FileResponse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,13 +14,16 @@ from deals import selectors, services
 from deals.api.serializers import (
     DealDetailSerializer,
     DealSerializer,
+    DisputePhotosSerializer,
     ReviewOutSerializer,
     ReviewSerializer,
     StartSerializer,
     TransitionSerializer,
 )
 from deals.errors import DealNotFound
-from deals.transitions import Role
+from deals.forms import TransitionForm, process_dispute_photos
+from deals.transitions import Role, Status
+from zattar.storage import STORAGE_FAILURES
 
 
 def detail(deal_id: int, request: Request) -> dict:
@@ -36,7 +43,10 @@ class DealStartView(APIView):
         request=StartSerializer,
         responses={
             201: DealDetailSerializer,
-            400: OpenApiResponse(description="This ad cannot be bought with Safe Deal."),
+            400: OpenApiResponse(
+                description="This ad cannot be bought with Safe Deal, or the delivery details "
+                "are missing or wrong: {delivery: {field: [message, ...]}}."
+            ),
             404: OpenApiResponse(description="No such ad."),
             409: OpenApiResponse(
                 description="Someone is buying it already, or the price changed (`price`)."
@@ -50,6 +60,7 @@ class DealStartView(APIView):
         deal = services.deal_start(
             listing_id=serializer.validated_data["listing_id"],
             buyer=request.user,
+            delivery=serializer.validated_data["delivery"],
             expected_amount=serializer.validated_data.get("amount"),
         )
         return Response(detail(deal.pk, request), status=status.HTTP_201_CREATED)
@@ -127,3 +138,58 @@ class ReviewView(APIView):
             {"id": review.pk, "rating": review.rating, "text": review.text},
             status=status.HTTP_201_CREATED,
         )
+
+
+class DisputePhotosView(APIView):
+    """More photos for a deal under dispute (multipart, `photos` repeated), from either
+    participant: re-encoded as ad photos are, at most 5 per dispute."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request={"multipart/form-data": DisputePhotosSerializer},
+        responses={
+            200: DealDetailSerializer,
+            400: OpenApiResponse(
+                description="{photos: [message, ...]}: not a picture, or too many."
+            ),
+            404: OpenApiResponse(description="No such deal (or not one of yours)."),
+            409: OpenApiResponse(description="The deal is not under dispute."),
+        },
+        tags=["deals"],
+    )
+    def post(self, request: Request, deal_id: int) -> Response:
+        if selectors.deal_for_user(deal_id=deal_id, user=request.user) is None:
+            raise DealNotFound()
+        uploads = request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
+        if not uploads:
+            raise ValidationError({"photos": [_("Choose at least one photo.")]})
+        form = TransitionForm({"status": Status.DISPUTED}, MultiValueDict({"photos": uploads}))
+        photos = process_dispute_photos(form) if form.is_valid() else None
+        if photos is None:
+            raise ValidationError({"photos": form.errors["photos"]})
+        services.dispute_photos_add(deal_id=deal_id, author=request.user, photos=photos)
+        return Response(detail(deal_id, request))
+
+
+class DisputePhotoFileView(APIView):
+    """One dispute photo (JPEG), to the deal's two people and the moderators only."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={(200, "image/jpeg"): OpenApiResponse(description="The picture.")},
+        tags=["deals"],
+    )
+    def get(self, request: Request, deal_id: int, photo_id: int, size: str) -> FileResponse:
+        deal = selectors.deal_for_user(deal_id=deal_id, user=request.user)
+        file = deal and selectors.dispute_photo_file(deal=deal, photo_id=photo_id, size=size)
+        if not file:
+            raise DealNotFound()
+        try:
+            handle = file.storage.open(file.name, "rb")
+        except STORAGE_FAILURES:
+            raise DealNotFound() from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

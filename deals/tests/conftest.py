@@ -26,3 +26,16 @@ DETAILS = {
     "reason": "Причина",
     "note": "Решение модератора",
 }
+
+
+def delivery_for(listing, **changes) -> dict:
+    """Delivery details a buyer gives when starting a deal for `listing` (the API's shape)."""
+    return {
+        "recipient_name": "Айгерим Нурланова",
+        "phone": "+7 701 123 45 67",
+        "city": listing.city.slug,
+        "address": "ул. Абая, 10, кв. 5",
+        "pickup_point": "",
+        "carrier": "kazpost",
+        **changes,
+    }

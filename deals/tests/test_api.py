@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from deals.tests.conftest import DETAILS
+from deals.tests.conftest import DETAILS, delivery_for
 from listings.tests.factories import ListingFactory
 from zattar.testing import api_for
 
@@ -13,7 +13,9 @@ BASE = "/api/v1/safe-deals"
 def test_a_whole_deal_over_the_api():
     listing, buyer = ListingFactory(price=80_000), UserFactory()
     buyer_api, seller_api = api_for(buyer), api_for(listing.seller)
-    started = buyer_api.post(BASE, {"listing_id": listing.pk}, format="json")
+    started = buyer_api.post(
+        BASE, {"listing_id": listing.pk, "delivery": delivery_for(listing)}, format="json"
+    )
     assert started.status_code == 201
     deal = started.json()
     assert (deal["status"], deal["amount"]) == ("PENDING", 80_000)
@@ -68,10 +70,27 @@ def test_forbidden_moves_wrong_roles_strangers_and_missing_details(deal):
 
 def test_start_refusals(deal):
     api = api_for(UserFactory())
-    assert api.post(BASE, {"listing_id": deal.listing_id}, format="json").status_code == 409
+    assert (
+        api.post(
+            BASE,
+            {"listing_id": deal.listing_id, "delivery": delivery_for(deal.listing)},
+            format="json",
+        ).status_code
+        == 409
+    )
     own = ListingFactory(price=100)
-    assert api_for(own.seller).post(BASE, {"listing_id": own.pk}, format="json").status_code == 400
-    assert api.post(BASE, {"listing_id": 999999}, format="json").status_code == 404
+    assert (
+        api_for(own.seller)
+        .post(BASE, {"listing_id": own.pk, "delivery": delivery_for(own)}, format="json")
+        .status_code
+        == 400
+    )
+    assert (
+        api.post(
+            BASE, {"listing_id": 999999, "delivery": delivery_for(deal.listing)}, format="json"
+        ).status_code
+        == 404
+    )
     assert api.post(BASE, {}, format="json").status_code == 400
 
 

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from accounts.tests.factories import UserFactory
 from deals import tasks
 from deals.models import SafeDeal
+from deals.tests.conftest import delivery_for
 from listings.tests.factories import ListingFactory
 from zattar.testing import api_for
 
@@ -44,7 +45,9 @@ def reminders_at(run_jobs, when) -> list[str]:
 def test_reminders_before_both_deadlines_and_review_requests_after(smtp_server, run_jobs):
     seller, buyer = UserFactory(language="en"), UserFactory(language="en")
     listing = ListingFactory(seller=seller, price=50_000)
-    started = api_for(buyer).post(BASE, {"listing_id": listing.pk}, format="json")
+    started = api_for(buyer).post(
+        BASE, {"listing_id": listing.pk, "delivery": delivery_for(listing)}, format="json"
+    )
     assert started.status_code == 201
     deal = SafeDeal.objects.get(pk=started.json()["id"])
     run_jobs()
@@ -101,7 +104,9 @@ def test_the_reminder_job_run_twice_reminds_once(smtp_server, run_jobs):
     from deals.notifications import deal_reminders_send
 
     listing = ListingFactory(price=10_000)
-    started = api_for(UserFactory()).post(BASE, {"listing_id": listing.pk}, format="json")
+    started = api_for(UserFactory()).post(
+        BASE, {"listing_id": listing.pk, "delivery": delivery_for(listing)}, format="json"
+    )
     deal = SafeDeal.objects.get(pk=started.json()["id"])
     with time_machine.travel(deal.ship_by - timedelta(hours=1), tick=False):
         assert deal_reminders_send() == 1
@@ -113,7 +118,11 @@ def test_the_reminder_job_run_twice_reminds_once(smtp_server, run_jobs):
 def test_a_buyer_confirming_gets_a_review_request_with_the_form(client, smtp_server, run_jobs):
     seller, buyer = UserFactory(language="en"), UserFactory(language="en")
     listing = ListingFactory(seller=seller, price=10_000)
-    deal_id = api_for(buyer).post(BASE, {"listing_id": listing.pk}, format="json").json()["id"]
+    deal_id = (
+        api_for(buyer)
+        .post(BASE, {"listing_id": listing.pk, "delivery": delivery_for(listing)}, format="json")
+        .json()["id"]
+    )
     api_for(seller).post(
         f"{BASE}/{deal_id}/transition",
         {"status": "SHIPPED", "tracking_number": "KZ1", "carrier": "CDEK"},

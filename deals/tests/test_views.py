@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from deals.models import SafeDeal
-from deals.tests.conftest import DETAILS
+from deals.tests.conftest import DETAILS, delivery_for
 from listings.tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_buy_with_safe_deal_confirms_then_opens_the_deal(client):
     confirm = client.get(reverse("deals:start", args=[listing.pk]))
     assert "45\u00a0000\u00a0₸" in confirm.text
     assert not SafeDeal.objects.exists()  # nothing happens before the confirmation
-    response = client.post(reverse("deals:start", args=[listing.pk]))
+    response = client.post(reverse("deals:start", args=[listing.pk]), delivery_for(listing))
     deal = SafeDeal.objects.get()
     assert response.url == reverse("deals:detail", args=[deal.pk])
 
@@ -40,7 +40,9 @@ def test_ship_confirm_and_review_through_the_pages(client, deal):
     client.post(reverse("deals:transition", args=[deal.pk]), {"status": "SHIPPED", **DETAILS})
     client.force_login(deal.buyer)
     response = client.post(
-        reverse("deals:transition", args=[deal.pk]), {"status": "COMPLETED"}, follow=True
+        reverse("deals:transition", args=[deal.pk]),
+        {"status": "COMPLETED", "confirm": "1"},
+        follow=True,
     )
     assert response.context["deal"].status == "COMPLETED"
     assert response.context["can_review"]

@@ -18,6 +18,7 @@ from procrastinate.contrib.django import app
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from deals.tests.conftest import delivery_for
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,11 @@ def a_safe_deal_left_to_time_out(smtp_server, settings, **_):
     listing = ListingFactory(price=50_000)
     api = APIClient()
     api.force_authenticate(UserFactory())
-    response = api.post("/api/v1/safe-deals", {"listing_id": listing.pk}, format="json")
+    response = api.post(
+        "/api/v1/safe-deals",
+        {"listing_id": listing.pk, "delivery": delivery_for(listing)},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     # The seller never ships: the periodic job cancels the deal and refunds the buyer.
     app.tasks["deals.deal_timeouts"].defer(timestamp=int(timezone.now().timestamp()))
@@ -211,7 +216,12 @@ def a_deal_near_its_deadline(smtp_server, **_):
     api.force_authenticate(UserFactory())
     listing = ListingFactory(price=30_000)
     assert (
-        api.post("/api/v1/safe-deals", {"listing_id": listing.pk}, format="json").status_code == 201
+        api.post(
+            "/api/v1/safe-deals",
+            {"listing_id": listing.pk, "delivery": delivery_for(listing)},
+            format="json",
+        ).status_code
+        == 201
     )
     at = timezone.now() + timedelta(days=2, hours=1)
     app.tasks["deals.deal_reminders"].defer(timestamp=int(at.timestamp()))
