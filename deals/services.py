@@ -26,7 +26,15 @@ from deals.models import DealEvent, EscrowEntry, Review, SafeDeal
 from deals.notifications import deal_review_requests
 from deals.payments import gateway
 from deals.selectors import NOT_SHIPPABLE_ROOTS
-from deals.transitions import FINAL, TRANSITIONS, Field, Role, Status, allowed_for
+from deals.transitions import (
+    FIELD_LABELS,
+    FINAL,
+    TRANSITIONS,
+    Field,
+    Role,
+    Status,
+    allowed_for,
+)
 from listings.errors import ListingNotFound
 from listings.models import Listing
 from listings.services import listing_release, listing_reserve, listing_sell
@@ -139,9 +147,10 @@ def deal_transition(
         Field.NOTE: note.strip()[:MAX_TEXT],
     }
     missing = sorted(field.value for field in rule.requires if not given[field])
-    if missing:
+    if missing:  # in words for people; `fields` names them for the form and API clients
         raise MissingDetails(
-            _("Some details are missing: %(fields)s.") % {"fields": ", ".join(missing)},
+            _("Some details are missing: %(fields)s.")
+            % {"fields": ", ".join(str(FIELD_LABELS[Field(name)]) for name in missing)},
             fields=missing,
         )
 

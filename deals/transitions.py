@@ -38,6 +38,17 @@ class Field(StrEnum):
     NOTE = "note"  # a moderator's resolution note
 
 
+# The names people read in a message about a missing detail (the form's labels).
+FIELD_LABELS: Final[Mapping[Field, str]] = MappingProxyType(
+    {
+        Field.TRACKING: _("Tracking number"),
+        Field.CARRIER: _("Carrier"),
+        Field.REASON: _("Reason"),
+        Field.NOTE: _("Resolution note"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset[Role]

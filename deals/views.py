@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import phone_verified_required
 from deals import selectors, services
+from deals.errors import MissingDetails
 from deals.forms import ReviewForm, TransitionForm
 from deals.transitions import Role, Status
 from listings.selectors import listing_get_public
@@ -51,10 +52,17 @@ def _deal(request: HttpRequest, deal_id: int):
 @login_required
 @require_GET
 def detail(request: HttpRequest, deal_id: int) -> HttpResponse:
-    deal = _deal(request, deal_id)
+    return _detail_page(request, _deal(request, deal_id))
+
+
+def _detail_page(
+    request: HttpRequest, deal, *, sent: TransitionForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The deal page; `sent` is a move's form that came back with errors under its fields."""
     role = selectors.role_of(request.user, deal)
     allowed = selectors.allowed_transitions(deal, request.user, now=timezone.now())
     reviewed = any(review.author_id == request.user.pk for review in deal.reviews.all())
+    sent_target = sent.data.get("status") if sent is not None else None
     return render(
         request,
         "deals/detail.html",
@@ -62,22 +70,31 @@ def detail(request: HttpRequest, deal_id: int) -> HttpResponse:
             "deal": deal,
             "role": role,
             "actions": [
-                (target, TransitionForm(initial={"status": target.value})) for target in allowed
+                (
+                    target,
+                    sent
+                    if target.value == sent_target
+                    else TransitionForm(initial={"status": target.value}),
+                )
+                for target in allowed
             ],
             "can_review": deal.status == Status.COMPLETED
             and role in (Role.BUYER, Role.SELLER)
             and not reviewed,
             "review_form": ReviewForm(),
         },
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def transition(request: HttpRequest, deal_id: int) -> HttpResponse:
-    _deal(request, deal_id)
+    deal = _deal(request, deal_id)
     form = TransitionForm(request.POST)
     if not form.is_valid():
+        if form.errors.keys() - {"status"}:  # a detail too long: said under its field
+            return _detail_page(request, deal, sent=form, status=400)
         messages.error(request, _("Choose what to do with the deal."))
         return redirect("deals:detail", deal_id=deal_id)
     try:
@@ -90,6 +107,10 @@ def transition(request: HttpRequest, deal_id: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         )
+    except MissingDetails as error:  # each missing detail is said under its own field
+        for name in error.extra["fields"]:
+            form.add_error(name, _("This field is required."))
+        return _detail_page(request, deal, sent=form, status=400)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
