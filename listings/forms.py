@@ -292,7 +292,9 @@ class ListingForm(forms.Form):
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Listing.Condition.choices, widget=forms.RadioSelect
     )
-    city = SlugOrIdChoiceField(label=_("City"), queryset=City.objects.all())
+    city = SlugOrIdChoiceField(
+        label=_("City"), queryset=City.objects.all(), empty_label=_("Choose a city")
+    )
     pending_photos = PendingPhotosField(required=False)
     photos = MultiplePhotoField(
         label=_("Photos"),
