@@ -83,6 +83,15 @@ class RegisterForm(forms.Form):
                 self.add_error("password1", error)
         return cleaned
 
+    def _post_clean(self):
+        """A form sent back for another field's error (the email is taken, the phone is
+        mistyped) keeps the password the user chose: only in the answer to his own POST (no
+        cache, see the view), and never a password that was itself refused."""
+        super()._post_clean()
+        keep = not {"password1", "password2"} & self._errors.keys()
+        for name in ("password1", "password2"):
+            self.fields[name].widget.render_value = keep
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import i18n
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -24,6 +25,7 @@ from zattar.redirects import safe_next
 from zattar.throttling import client_network, rate_limit
 
 
+@never_cache  # the answer to a refused form carries the password back (RegisterForm)
 @require_http_methods(["GET", "POST"])
 @rate_limit("register")
 def register(request: HttpRequest) -> HttpResponse:

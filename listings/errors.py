@@ -94,3 +94,12 @@ class RaiseTooSoon(DomainError):
             % {"time": timeuntil(available_at)},
             retry_after=retry_after,
         )
+
+
+class PendingPhotoGone(DomainError):
+    """A photo the form names is not (or no longer) one of the user's uploads."""
+
+    code = "photo_gone"
+
+    def __init__(self) -> None:
+        super().__init__(_("A photo is no longer available: add it again."))

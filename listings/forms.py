@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from listings import search, services
-from listings.models import Category, City, Listing, in_language
+from listings.errors import PendingPhotoGone
+from listings.models import Category, City, Listing, PendingPhoto, in_language
 from listings.selectors import reference_rows
 from zattar.ids import parse_id
 
@@ -231,19 +232,22 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(item, initial) for item in files]
 
 
-def process_photos(uploads, *, already: int = 0) -> list[services.ProcessedPhoto]:
-    """Every upload decoded and re-encoded, or a ValidationError naming each bad file."""
-    if already + len(uploads) > services.MAX_PHOTOS:
-        free = max(services.MAX_PHOTOS - already, 0)
-        raise ValidationError(
-            ngettext(
-                "An ad can have at most 10 photos: you can add %(free)d more.",
-                "An ad can have at most 10 photos: you can add %(free)d more.",
-                free,
-            )
-            % {"free": free},
-            code="too_many_photos",
-        )
+def photos_left_out_message(count: int) -> str:
+    return ngettext(
+        "%(count)d photo did not fit: an ad can have at most 10 photos.",
+        "%(count)d photos did not fit: an ad can have at most 10 photos.",
+        count,
+    ) % {"count": count}
+
+
+def photos_that_fit(uploads: list, *, already: int = 0) -> tuple[list, int]:
+    """The first uploads that fit beside `already` photos, and how many were left out."""
+    free = max(services.MAX_PHOTOS - already, 0)
+    return list(uploads[:free]), max(len(uploads) - free, 0)
+
+
+def process_each(uploads) -> tuple[list[services.ProcessedPhoto], list[ValidationError]]:
+    """Every good upload decoded and re-encoded, and an error naming each bad one."""
     photos, errors = [], []
     for upload in uploads:
         try:
@@ -255,9 +259,17 @@ def process_photos(uploads, *, already: int = 0) -> list[services.ProcessedPhoto
                     params={"name": upload.name, "error": " ".join(error.messages)},
                 )
             )
-    if errors:
-        raise ValidationError(errors)
-    return photos
+    return photos, errors
+
+
+class PendingPhotosField(forms.Field):
+    """The ids of photos uploaded from this form before it was sent (hidden inputs, in order)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        return [v for v in values if v not in self.empty_values]
 
 
 class ListingForm(forms.Form):
@@ -280,7 +292,10 @@ class ListingForm(forms.Form):
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Listing.Condition.choices, widget=forms.RadioSelect
     )
-    city = SlugOrIdChoiceField(label=_("City"), queryset=City.objects.all())
+    city = SlugOrIdChoiceField(
+        label=_("City"), queryset=City.objects.all(), empty_label=_("Choose a city")
+    )
+    pending_photos = PendingPhotosField(required=False)
     photos = MultiplePhotoField(
         label=_("Photos"),
         required=False,
@@ -290,11 +305,19 @@ class ListingForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
-    def __init__(self, *args, existing_photos: int = 0, **kwargs):
+    def __init__(self, *args, existing_photos: int = 0, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.existing_photos = existing_photos
+        self.owner = owner
+        # The form's photos that are good whatever else is wrong: the uploads it names
+        # (pending) and the files sent with it (processed), for the view to keep on an error.
+        self.pending: list[PendingPhoto] = []
+        self.processed: list[services.ProcessedPhoto] = []
+        self.pending_missing = 0
+        self.photos_left_out = 0
         self.fields["category"].choices = leaf_choices()
         self.fields["price"].widget.attrs.update(inputmode="numeric")
+        self.fields["photos"].widget.attrs["aria-describedby"] = "id_photos_status id_photos_help"
 
     def clean_title(self) -> str:
         return clean_title(self.cleaned_data["title"])
@@ -308,8 +331,42 @@ class ListingForm(forms.Form):
             raise ValidationError(_("Choose a category."), code="invalid_choice")
         return clean_leaf_category(category)
 
+    def clean_pending_photos(self) -> list[PendingPhoto]:
+        """The owner's uploads the form names, in order; another user's id, a deleted upload
+        or garbage counts as missing (said under the photos), never as a photo."""
+        ids = list(
+            dict.fromkeys(parse_id(str(value)) for value in self.cleaned_data["pending_photos"])
+        )
+        wanted = [pk for pk in ids if pk is not None]
+        found = {}
+        if wanted and self.owner is not None and self.owner.is_authenticated:
+            found = {p.pk: p for p in PendingPhoto.objects.filter(owner=self.owner, pk__in=wanted)}
+        self.pending_missing = len(ids) - len(found)
+        kept, self.photos_left_out = photos_that_fit(
+            [found[pk] for pk in wanted if pk in found], already=self.existing_photos
+        )
+        self.pending = kept
+        return kept
+
     def clean_photos(self) -> list[services.ProcessedPhoto]:
-        return process_photos(self.cleaned_data.get("photos") or [], already=self.existing_photos)
+        uploads = self.cleaned_data.get("photos") or []
+        kept, left_out = photos_that_fit(uploads, already=self.existing_photos + len(self.pending))
+        self.photos_left_out += left_out
+        self.processed, errors = process_each(kept)
+        if errors:
+            raise ValidationError(errors)
+        return self.processed
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.pending_missing:
+            self.add_error("photos", PendingPhotoGone().detail)
+        if self.photos_left_out:
+            self.add_error(
+                "photos",
+                ValidationError(photos_left_out_message(self.photos_left_out), code="too_many"),
+            )
+        return cleaned
 
     def listing_fields(self) -> dict:
         data = self.cleaned_data

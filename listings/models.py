@@ -303,3 +303,37 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.listing_id}"
+
+
+PENDING_PHOTO_LIFETIME = timedelta(days=1)
+
+
+def pending_photo_path(photo: "PendingPhoto", filename: str) -> str:
+    return f"pending/{photo.owner_id}/{filename}"
+
+
+class PendingPhoto(models.Model):
+    """A photo uploaded from the ad form as soon as it was picked, before the ad exists: the
+    form carries its id, so an error elsewhere in the form does not lose it. Only its owner
+    can attach it to an ad; a periodic job deletes it (and its files) a day after upload."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="pending_photos",
+    )
+    large = models.ImageField(_("photo"), upload_to=pending_photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=pending_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    phash = models.BigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("uploaded photo")
+        verbose_name_plural = _("uploaded photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"pending {self.pk} of {self.owner_id}"

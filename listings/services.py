@@ -3,6 +3,7 @@
 import logging
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -11,6 +12,7 @@ import imagehash
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,6 +28,7 @@ from listings.errors import (
     ListingHasDeals,
     ListingNotFound,
     NotTheSeller,
+    PendingPhotoGone,
     PhotoStorageUnavailable,
     RaiseTooSoon,
     RenewNotAllowed,
@@ -34,12 +37,14 @@ from listings.errors import (
 )
 from listings.models import (
     EXPIRY_NOTICE,
+    PENDING_PHOTO_LIFETIME,
     RENEW_WINDOW,
     Category,
     City,
     Favorite,
     Listing,
     ListingImage,
+    PendingPhoto,
     lifetime,
 )
 from listings.transitions import Role, allowed
@@ -50,6 +55,8 @@ from zattar.storage import STORAGE_FAILURES, delete_quietly
 logger = logging.getLogger(__name__)
 
 MAX_PHOTOS = 10
+# Photos uploaded from the ad form that no ad took yet, per user (a few forms' worth).
+MAX_PENDING_PHOTOS = 30
 PHOTO_LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
 LARGE_SIDE = 1600
 THUMBNAIL_SIZE = (480, 360)
@@ -148,8 +155,13 @@ def listing_create(
     city: City,
     category: Category,
     photos: list[ProcessedPhoto] = (),
+    pending_photo_ids: Sequence[int] = (),
 ) -> Listing:
+    """Publish an ad with the seller's uploaded photos (`pending_photo_ids`, in that order,
+    first) and `photos` after them."""
     phone_verified_required(seller)  # 403 phone_unverified
+    pending = _take_pending_photos(owner=seller, ids=pending_photo_ids)
+    photos = [*pending, *photos]
     if len(photos) > MAX_PHOTOS:
         raise TooManyPhotos(_("An ad can have at most %(max)d photos.") % {"max": MAX_PHOTOS})
     _refuse_duplicate(seller=seller, title=title, description=description)
@@ -172,6 +184,93 @@ def listing_create(
     _screen(listing, photos=photos)
     _store_photos(listing, list(photos), 0)
     return listing
+
+
+def _take_pending_photos(*, owner, ids: Sequence[int]) -> list[ProcessedPhoto]:
+    """The owner's uploaded photos `ids` as photos to store, locked and deleted in the caller's
+    transaction (their files go after commit); PendingPhotoGone if one is not his (any more)."""
+    if not ids:
+        return []
+    rows = {
+        row.pk: row
+        for row in PendingPhoto.objects.select_for_update().filter(owner=owner, pk__in=ids)
+    }
+    if len(rows) != len(set(ids)):
+        raise PendingPhotoGone()
+    photos, files = [], []
+    for pk in dict.fromkeys(ids):
+        row = rows[pk]
+        try:
+            large = ContentFile(row.large.read(), name=f"{uuid.uuid4().hex}.jpg")
+            thumbnail = ContentFile(row.thumbnail.read(), name=f"{large.name[:-4]}_t.jpg")
+            row.large.close()
+            row.thumbnail.close()
+        except STORAGE_FAILURES as error:
+            logger.warning("pending photo %s not read: %r", pk, error)
+            raise PhotoStorageUnavailable() from error
+        photos.append(ProcessedPhoto(large, thumbnail, row.width, row.height, phash=row.phash))
+        files += [(row.large.storage, row.large.name), (row.thumbnail.storage, row.thumbnail.name)]
+    PendingPhoto.objects.filter(pk__in=rows).delete()
+    transaction.on_commit(partial(delete_quietly, files))
+    return photos
+
+
+@transaction.atomic
+def pending_photo_create(*, owner, photo: ProcessedPhoto) -> PendingPhoto:
+    """Keep one photo uploaded from the ad form until the ad is saved (or a day passes)."""
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()  # one at a time
+    if PendingPhoto.objects.filter(owner=owner).count() >= MAX_PENDING_PHOTOS:
+        raise TooManyPhotos(
+            _("Too many photos are waiting for an ad: publish it or try again tomorrow.")
+        )
+    row = PendingPhoto(owner=owner, width=photo.width, height=photo.height, phash=photo.phash)
+    saved = []
+    try:
+        row.large.save(photo.large.name, photo.large, save=False)
+        saved.append(row.large)
+        row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+        saved.append(row.thumbnail)
+        row.save()
+    except STORAGE_FAILURES as error:
+        logger.warning("pending photo of user %s not stored: %r", owner.pk, error)
+        delete_quietly((stored.storage, stored.name) for stored in saved)
+        raise PhotoStorageUnavailable() from error
+    except BaseException:
+        delete_quietly((stored.storage, stored.name) for stored in saved)
+        raise
+    return row
+
+
+@transaction.atomic
+def pending_photo_delete(*, owner, photo_id: int) -> bool:
+    """The owner took a photo off the form before saving the ad; False if it was not his."""
+    row = PendingPhoto.objects.select_for_update().filter(owner=owner, pk=photo_id).first()
+    if row is None:
+        return False
+    files = [(row.large.storage, row.large.name), (row.thumbnail.storage, row.thumbnail.name)]
+    row.delete()
+    transaction.on_commit(partial(delete_quietly, files))
+    return True
+
+
+def pending_photos_expire(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Delete uploaded photos that no ad took within a day, with their files."""
+    cutoff = (now or timezone.now()) - PENDING_PHOTO_LIFETIME
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                PendingPhoto.objects.select_for_update(skip_locked=True)
+                .filter(created_at__lt=cutoff)
+                .order_by("id")[:batch]
+            )
+            if not rows:
+                return deleted
+            files = [(r.large.storage, r.large.name) for r in rows]
+            files += [(r.thumbnail.storage, r.thumbnail.name) for r in rows]
+            PendingPhoto.objects.filter(pk__in=[r.pk for r in rows]).delete()
+            transaction.on_commit(partial(delete_quietly, files))
+        deleted += len(rows)
 
 
 def _refuse_duplicate(*, seller, title: str, description: str) -> None:

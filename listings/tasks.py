@@ -25,3 +25,13 @@ def listings_remind_expiring(timestamp: int) -> None:
     from listings.services import listings_remind_expiring as remind
 
     remind()
+
+
+@app.periodic(cron="17 * * * *", periodic_id="pending_photos_expire")
+@app.task(name="listings.pending_photos_expire", queueing_lock="pending_photos_expire")
+@logged("listings.pending_photos_expire")
+def pending_photos_expire(timestamp: int) -> None:
+    """Every hour: photos uploaded from an ad form that no ad took within a day are deleted."""
+    from listings.services import pending_photos_expire as expire
+
+    expire()

@@ -8,6 +8,10 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("search/count/", views.search_count, name="search_count"),
     path("ads/new/", views.create, name="create"),
+    path("ads/photos/", views.photo_upload, name="photo_upload"),
+    path(
+        "ads/photos/<int:photo_id>/delete/", views.photo_upload_delete, name="photo_upload_delete"
+    ),
     path("ads/validate/", views.validate_field, name="validate"),
     path("ads/<int:pk>/", views.detail, name="detail"),
     path("ads/<int:pk>/edit/", views.edit, name="edit"),

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,17 +10,25 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import phone_verified_required
+from accounts.errors import PhoneUnverified
 from deals.selectors import offers_safe_deal
 from listings import search, selectors, services
 from listings.errors import (
     CategoryLimitReached,
     DuplicateListing,
     ListingNotFound,
+    PendingPhotoGone,
     PhotoStorageUnavailable,
     RaiseTooSoon,
 )
-from listings.forms import ListingForm, SearchForm, process_photos
-from listings.models import Listing
+from listings.forms import (
+    ListingForm,
+    SearchForm,
+    photos_left_out_message,
+    photos_that_fit,
+    process_each,
+)
+from listings.models import Listing, PendingPhoto
 from listings.templatetags.listings import tenge, thousands
 from zattar import throttling
 from zattar.errors import DomainError
@@ -258,14 +265,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @throttling.rate_limit("ad_create")
 def create(request: HttpRequest) -> HttpResponse:
-    form = ListingForm(request.POST or None, request.FILES or None)
+    form = ListingForm(request.POST or None, request.FILES or None, owner=request.user)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
-                seller=request.user, photos=form.cleaned_data["photos"], **form.listing_fields()
+                seller=request.user,
+                photos=form.cleaned_data["photos"],
+                pending_photo_ids=[photo.pk for photo in form.cleaned_data["pending_photos"]],
+                **form.listing_fields(),
             )
         except PhotoStorageUnavailable as error:  # nothing saved: the form comes back as sent
+            form.add_error("photos", error.detail)
+        except PendingPhotoGone as error:  # taken by another tab's ad meanwhile
             form.add_error("photos", error.detail)
         except DuplicateListing as error:  # the page names the ad and links to it
             duplicate = error.existing
@@ -274,9 +286,24 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             _say_published(request, listing)
             return redirect(listing)
+    pending = _keep_photos(request, form) if request.method == "POST" else []
     return render(
-        request, "listings/form.html", {"form": form, "listing": None, "duplicate": duplicate}
+        request,
+        "listings/form.html",
+        {"form": form, "listing": None, "duplicate": duplicate, "pending": pending},
     )
+
+
+def _keep_photos(request: HttpRequest, form: ListingForm) -> list[PendingPhoto]:
+    """The photos the form comes back with: its uploads, and the good files sent with it (a
+    form sent without JavaScript) kept as uploads, so that fixing another field keeps them."""
+    pending = list(form.pending)
+    for photo in form.processed:
+        try:
+            pending.append(services.pending_photo_create(owner=request.user, photo=photo))
+        except DomainError:  # too many waiting, or the storage is away: the file is not kept
+            break
+    return pending
 
 
 def _say_published(request: HttpRequest, listing: Listing) -> None:
@@ -294,7 +321,7 @@ def validate_field(request: HttpRequest) -> HttpResponse:
     """Live validation: the one field the user just left, with its errors, as a fragment."""
     name = request.POST.get("_field", "")
     form = ListingForm(request.POST)
-    if name not in form.fields or name == "photos":
+    if name not in form.fields or name in ("photos", "pending_photos"):
         return HttpResponse(status=204)
     form.is_valid()
     return render(request, "components/field.html", {"field": form[name]})
@@ -374,19 +401,58 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:  # htmx swaps only a 200: the message goes in the photos fragment
             return _photos_fragment(request, pk, refused.detail)
         return throttling.throttled_response(request, refused)
-    error = "" if request.FILES.getlist("photos") else _("Choose one or more photos to upload.")
+    uploads = request.FILES.getlist("photos")
+    errors = [] if uploads else [_("Choose one or more photos to upload.")]
+    kept, left_out = photos_that_fit(uploads, already=listing.image_count)
+    photos, bad = process_each(kept)
+    errors += [message for error in bad for message in error.messages]
     try:
-        photos = process_photos(request.FILES.getlist("photos"), already=listing.image_count)
         services.listing_images_add(listing_id=pk, seller=request.user, photos=photos)
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
     except DomainError as exc:
-        error = exc.detail
+        errors.append(exc.detail)
+    if left_out:  # as many as fit are added; the message says how many were not
+        errors.append(photos_left_out_message(left_out))
+    error = " ".join(str(e) for e in errors)
     if request.htmx:
         return _photos_fragment(request, pk, error)
     if error:
         messages.error(request, error)
     return redirect("listings:edit", pk=pk)
+
+
+@login_required
+@require_POST
+def photo_upload(request: HttpRequest) -> HttpResponse:
+    """One photo picked in the ad form, re-encoded and kept for the user until the form is
+    sent: JSON {id, thumbnail} (201), or {errors: {photo: [...]}} (400)."""
+    if not request.user.phone_verified:
+        return JsonResponse({"errors": {"photo": [PhoneUnverified().detail]}}, status=403)
+    try:
+        throttling.hit(request, "photo_upload")
+    except throttling.Throttled as refused:
+        response = JsonResponse({"errors": {"photo": [refused.detail]}}, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    uploads = request.FILES.getlist("photo")
+    if len(uploads) != 1:
+        return JsonResponse({"errors": {"photo": [_("Send one photo.")]}}, status=400)
+    photos, bad = process_each(uploads)
+    if bad:
+        return JsonResponse({"errors": {"photo": bad[0].messages}}, status=400)
+    try:
+        pending = services.pending_photo_create(owner=request.user, photo=photos[0])
+    except DomainError as error:
+        return JsonResponse({"errors": {"photo": [str(error.detail)]}}, status=error.status_code)
+    return JsonResponse({"id": pending.pk, "thumbnail": pending.thumbnail.url}, status=201)
+
+
+@login_required
+@require_POST
+def photo_upload_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """The user took an uploaded photo off the form before sending it."""
+    if not services.pending_photo_delete(owner=request.user, photo_id=photo_id):
+        raise Http404(_("No such photo."))
+    return HttpResponse(status=204)
 
 
 @login_required

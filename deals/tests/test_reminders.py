@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from deals import tasks
 from deals.models import SafeDeal
 from deals.tests.conftest import delivery_for
+from listings.templatetags.dates import long_datetime
 from listings.tests.factories import ListingFactory
 from zattar.testing import api_for
 
@@ -32,7 +32,7 @@ def moves(smtp_server):
 def local(moment) -> str:
     """A deadline as the e-mails show it: Almaty time."""
     with translation.override("en"):
-        return date_format(timezone.localtime(moment), "j E H:i")
+        return long_datetime(moment)  # 4 December 2026, 14:05 (one date style everywhere)
 
 
 def reminders_at(run_jobs, when) -> list[str]:

@@ -244,7 +244,7 @@ def test_my_ads_shows_expiry_and_the_buttons(client, seller, django_assert_num_q
             page = client.get(reverse("listings:my_ads"))
     text = page.text
     assert f'id="ad-{soon.pk}"' in text and f'id="ad-{later.pk}"' in text
-    assert "Shown until 2 Oct 2026" in text and "Shown until 31 Oct 2026" in text
+    assert "Shown until 2 Oct<" in text and "Shown until 31 Oct<" in text  # this year: no year
     renew = reverse("listings:renew", args=[soon.pk])
     assert renew in text and reverse("listings:renew", args=[later.pk]) not in text
     assert reverse("listings:raise", args=[soon.pk]) in text  # published 28 days ago

@@ -21,9 +21,23 @@
   }
   function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
   function scrollDown() { log.scrollTop = log.scrollHeight; }
+  // A new message's time as the page writes the others (the dates template filters): "4 дек,
+  // 14:05" in Almaty time, the month from the page's language, the year only if not this one.
+  var months = (root.dataset.months || "").split(" ");
+  var almaty = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Almaty", year: "numeric", month: "numeric", day: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+  function almatyParts(date) {
+    var parts = {};
+    almaty.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+    return parts;
+  }
   function timeText(iso) {
-    var d = new Date(iso);
-    return d.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    var p = almatyParts(new Date(iso));
+    var month = months[Number(p.month) - 1] || p.month;
+    var year = p.year !== almatyParts(new Date()).year ? " " + p.year : "";
+    return Number(p.day) + " " + month + year + ", " + p.hour + ":" + p.minute;
   }
   function bubble(message, pending) {
     var mine = message.sender === me;
@@ -40,6 +54,7 @@
     meta.className = "bubble__meta";
     var time = document.createElement("time");
     time.textContent = message.created_at ? timeText(message.created_at) : "…";
+    if (message.created_at) time.dateTime = message.created_at;
     meta.appendChild(time);
     if (mine) {
       var tick = document.createElement("span");
