@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from listings.errors import (
     RaiseTooSoon,
 )
 from listings.forms import ListingForm, SearchForm, process_photos
+from listings.landing import landing_for, landing_get
 from listings.models import Listing
 from zattar import throttling
 from zattar.errors import DomainError
@@ -43,6 +44,12 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+def _permanent_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """301 to `url`, keeping the query string (utm_* and the like)."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
 def _with_favorites(request: HttpRequest, listings) -> set[int]:
     return selectors.favorite_ids(user=request.user, listing_ids=[x.pk for x in listings])
 
@@ -62,8 +69,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET)
+def search_page(
+    request: HttpRequest, city: str | None = None, category: str | None = None
+) -> HttpResponse:
+    """The search page, and a category x city landing page (/almaty/bicycles/: the two filters
+    come from the path, the rest of the query string still applies)."""
+    params = request.GET
+    if city is not None:
+        if landing_get(city_slug=city, category_slug=category) is None:
+            raise Http404(_("No such page."))
+        params = request.GET.copy()
+        params.update({"city": city, "category": category})
+    form = SearchForm(params)
     filters = form.filters()
     cursor = request.GET.get("cursor") or None
     showing_more = bool(cursor) and request.htmx
@@ -86,6 +103,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "result": result,
         "favorite_ids": _with_favorites(request, result.items),
+        "landing": landing_for(filters),
     }
     if showing_more:
         template = "listings/search.html#more"
@@ -101,7 +119,7 @@ SELLER_TABS = [s for s in Listing.Status.values if s != Listing.Status.BLOCKED]
 
 
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     listing = selectors.listing_get_public(listing_id=pk)
     if listing is None:
         own = (
@@ -112,6 +130,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if own is None:
             raise Http404(_("No such ad."))
         listing = own
+    if (slug or "") != listing.slug:  # an old /ads/<id>/ link, or the title changed since
+        return _permanent_redirect(request, listing.get_absolute_url())
     is_seller = request.user.is_authenticated and listing.seller_id == request.user.pk
     if not is_seller and listing.status == Listing.Status.ACTIVE:
         services.listing_register_view(listing=listing, viewer_key=viewer_key(request))
