@@ -1,13 +1,14 @@
 """Readable URLs: an ad's title (Russian, Kazakh or English) as a Latin slug.
 
-Django's `slugify` (without allow_unicode) drops every Cyrillic letter, so the title is first
+Django's `slugify` (without allow_unicode) drops every Cyrillic letter, so the title is
 transliterated: Russian by the common passport-style table (щ = shch, ю = yu), the nine
 Kazakh letters to their nearest Latin (ә = a, ғ = g, қ = q, ң = n, ө = o, ұ = u, ү = u, һ = h,
 і = i). The slug is decoration: the ad is found by its id, and a wrong or old slug answers 301
 to the current one, so a title change never breaks a link.
 """
 
-from django.utils.text import slugify
+import re
+import unicodedata
 
 MAX_LENGTH = 60
 
@@ -20,6 +21,7 @@ _TABLE = {
     "ә": "a", "ғ": "g", "қ": "q", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
 }  # fmt: skip
 _TRANSLATE = str.maketrans(_TABLE)
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def transliterate(text: str) -> str:
@@ -29,12 +31,14 @@ def transliterate(text: str) -> str:
 
 def slug_of(title: str) -> str:
     """`Велосипед Stels 26"` -> `velosiped-stels-26`; at most MAX_LENGTH characters, cut at a
-    word boundary; "" when nothing Latin-writable is left (emoji only)."""
-    slug = slugify(transliterate(title))
+    word boundary; "" when nothing Latin-writable is left (emoji only). Like Django's slugify
+    but quicker (the sitemap makes thousands at a time): other accented letters lose their
+    accents, and every run of other characters becomes one hyphen."""
+    text = title.lower().translate(_TRANSLATE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _SEPARATORS.sub("-", text).strip("-")
     if len(slug) > MAX_LENGTH:
-        slug = (
-            slug[: MAX_LENGTH + 1].rsplit("-", 1)[0]
-            if "-" in slug[:MAX_LENGTH]
-            else slug[:MAX_LENGTH]
-        )
-    return slug.strip("-")
+        cut = slug[: MAX_LENGTH + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:MAX_LENGTH]
+    return slug

@@ -77,7 +77,7 @@ def search_page(
     params = request.GET
     if city is not None:
         if landing_get(city_slug=city, category_slug=category) is None:
-            raise Http404(_("No such page."))
+            raise Http404
         params = request.GET.copy()
         params.update({"city": city, "category": category})
     form = SearchForm(params)

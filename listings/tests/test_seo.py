@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from listings import services
 from listings.landing import city_locative_ru
 from listings.models import Listing
@@ -255,6 +255,17 @@ def test_login_redirects_keep_the_language_prefix(client):
     assert response.status_code == 302
     assert response["Location"] == "/kk/accounts/login/?next=/kk/my/ads/"
     assert client.get("/my/ads/")["Location"] == "/accounts/login/?next=/my/ads/"
+    UserFactory(email="aru@example.kz")
+    signed_in = client.post(
+        "/kk/accounts/login/",
+        {"username": "aru@example.kz", "password": PASSWORD, "next": "/kk/my/ads/"},
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/kk/my/ads/"
+    assert '<html lang="kk">' in client.get("/kk/my/ads/").text
+    # Without `next`, LOGIN_REDIRECT_URL ("home") is reversed in the page's language.
+    client.logout()
+    home = client.post("/en/accounts/login/", {"username": "aru@example.kz", "password": PASSWORD})
+    assert home["Location"] == "/en/"
 
 
 # --- Landing pages -------------------------------------------------------------------------
@@ -354,9 +365,11 @@ def test_ads_sitemap_pages_by_id_ranges(client, monkeypatch):
 def test_landing_sitemap_lists_combinations_with_active_ads_in_every_language(client):
     ad = ListingFactory()  # bicycles (under "sport"? its root) in Almaty
     root_slug = ad.root_category.slug
-    got = locs(sitemap(client, "/sitemap-landings.xml"))
+    root = sitemap(client, "/sitemap-landings.xml")
+    got = locs(root)
     assert f"{HOST}/almaty/bicycles/" in got
-    assert f"{HOST}/kk/almaty/bicycles/" in got and f"{HOST}/en/almaty/bicycles/" in got
+    hrefs = [x.get("href") for x in root.iterfind(".//x:link", NS)]
+    assert f"{HOST}/kk/almaty/bicycles/" in hrefs and f"{HOST}/en/almaty/bicycles/" in hrefs
     if root_slug != "bicycles":
         assert f"{HOST}/almaty/{root_slug}/" in got
     assert not any("/astana/" in x for x in got)
@@ -365,8 +378,10 @@ def test_landing_sitemap_lists_combinations_with_active_ads_in_every_language(cl
 
 
 def test_pages_sitemap(client):
-    got = locs(sitemap(client, "/sitemap-pages.xml"))
-    assert f"{HOST}/" in got and f"{HOST}/kk/search/" in got and f"{HOST}/en/" in got
+    root = sitemap(client, "/sitemap-pages.xml")
+    assert locs(root) == [f"{HOST}/", f"{HOST}/search/"]
+    hrefs = [x.get("href") for x in root.iterfind(".//x:link", NS)]
+    assert f"{HOST}/kk/search/" in hrefs and f"{HOST}/en/" in hrefs
 
 
 def test_robots_txt_keeps_crawlers_off_filters_and_private_pages(client):
