@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from listings.models import Category, City, Listing
 from listings.search import SearchFilters
@@ -40,13 +39,12 @@ class Landing:
     @property
     def heading(self) -> str:
         """ "Велосипеды в Алматы", "Bicycles in Almaty", "Велосипедтер — Алматы"."""
-        if translation.get_language() == "ru":
-            return f"{self.category.name} в {city_locative_ru(self.city.name_ru)}"
-        # Translators: a landing page's heading, such as "Bicycles in Almaty".
-        return _("%(category)s in %(city)s") % {
-            "category": self.category.name,
-            "city": self.city.name,
-        }
+        language = translation.get_language()
+        if language == "ru":  # the city in the prepositional case: "в Астане"
+            return f"{self.category.name_ru} в {city_locative_ru(self.city.name_ru)}"
+        if language == "kk":  # Kazakh declines the city too ("Алматыдағы"): a dash instead
+            return f"{self.category.name_kk} — {self.city.name_kk}"
+        return f"{self.category.name_en} in {self.city.name_en}"
 
     def get_absolute_url(self) -> str:
         return reverse("landing", args=[self.city.slug, self.category.slug])

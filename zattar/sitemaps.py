@@ -193,7 +193,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     prefixes = [""] + [
         f"{code}/" for code, _n in settings.LANGUAGES if code != settings.LANGUAGE_CODE
     ]
-    lines = ["User-agent: *", "Disallow: /*?"]
+    # The longest rule wins: the sitemap's pages (?p=2) stay open under "Disallow: /*?".
+    lines = ["User-agent: *", "Allow: /sitemap-", "Disallow: /*?"]
     lines += [f"Disallow: /{prefix}{path}" for path in PRIVATE for prefix in prefixes]
     lines += ["Disallow: /api/", "Disallow: /admin/", "Disallow: /i18n/", ""]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")

@@ -390,6 +390,7 @@ def test_robots_txt_keeps_crawlers_off_filters_and_private_pages(client):
     lines = response.text.splitlines()
     for rule in [
         "Disallow: /*?",
+        "Allow: /sitemap-",
         "Disallow: /accounts/",
         "Disallow: /kk/accounts/",
         "Disallow: /en/my/",
