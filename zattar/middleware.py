@@ -101,3 +101,11 @@ class Locale(LocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
             return
         super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith(self.NEGOTIATED):
+            return super().process_response(request, response)
+        # A page's language comes from its URL alone: no "Vary: Accept-Language" that would
+        # split shared caches by browser language for nothing.
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -185,7 +185,10 @@ def test_unprefixed_pages_are_russian_whatever_the_browser_says(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
     assert '<html lang="ru">' in html
     client.cookies.load({"django_language": "kk"})
-    assert '<html lang="ru">' in client.get("/search/").text
+    response = client.get("/search/")
+    assert '<html lang="ru">' in response.text and response["Content-Language"] == "ru"
+    assert "Accept-Language" not in response.get("Vary", ""), "the URL alone decides"
+    assert client.get("/kk/search/")["Content-Language"] == "kk"
 
 
 @pytest.mark.parametrize(
