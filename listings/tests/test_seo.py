@@ -289,6 +289,7 @@ def test_landing_page_has_a_heading_title_and_canonical(client):
     assert "Велосипеды в Алматы" in meta(html, "name", "description")
     en = client.get("/en/almaty/bicycles/").text
     assert "Bicycles in Almaty</h1>" in en
+    assert "Велосипедтер — Алматы</h1>" in client.get("/kk/almaty/bicycles/").text
     assert link(en, "canonical") == [f"{HOST}/en/almaty/bicycles/"]
     # The search with these two filters and nothing else names the landing page.
     search = client.get("/search/", {"city": "almaty", "category": "bicycles"}).text
