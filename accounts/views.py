@@ -1,5 +1,6 @@
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -191,7 +193,12 @@ def phone_reveal(request: HttpRequest, user_id: int) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switcher, and a signed-in person's account keeps the choice: Zattar
     writes to them (e-mails, SMS) in the language they use the site in."""
-    response = i18n.set_language(request)
+    # Django translates `next` to the chosen language (/ads/5-x/ -> /kk/ads/5-x/) by resolving it
+    # in the active language; the page's own language (from its prefix) is the one to resolve in.
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    page_language = translation.get_language_from_path(urlsplit(next_url).path)
+    with translation.override(page_language or settings.LANGUAGE_CODE):
+        response = i18n.set_language(request)
     chosen = request.POST.get("language", "")
     if request.user.is_authenticated and check_for_language(chosen):
         services.user_language_set(user=request.user, language=chosen)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from listings.slugs import slug_of
 from listings.transitions import Status
 
 
@@ -215,7 +216,16 @@ class Listing(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("listings:detail", args=[self.pk])
+        """`/ads/<id>-<slug>/` (with the active language's prefix, `/kk/...`, `/en/...`)."""
+        slug = self.slug
+        if not slug:  # nothing Latin-writable in the title: the bare id is the canonical URL
+            return reverse("listings:detail", args=[self.pk])
+        return reverse("listings:detail", args=[self.pk, slug])
+
+    @property
+    def slug(self) -> str:
+        """The title in Latin letters, for readable URLs (listings/slugs.py); not stored."""
+        return slug_of(self.title)
 
     @property
     def is_free(self) -> bool:

@@ -13,6 +13,9 @@ urlpatterns = [
         "ads/photos/<int:photo_id>/delete/", views.photo_upload_delete, name="photo_upload_delete"
     ),
     path("ads/validate/", views.validate_field, name="validate"),
+    # The ad's page is /ads/<id>-<slug>/; /ads/<id>/ (old links, titles with no Latin-writable
+    # letter) and a wrong slug answer 301 to it. Both are named "detail": reverse() picks by args.
+    path("ads/<int:pk>-<slug:slug>/", views.detail, name="detail"),
     path("ads/<int:pk>/", views.detail, name="detail"),
     path("ads/<int:pk>/edit/", views.edit, name="edit"),
     path("ads/<int:pk>/photos/", views.photo_add, name="photo_add"),

@@ -2,7 +2,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +34,7 @@ from listings.forms import (
     photos_that_fit,
     process_each,
 )
+from listings.landing import landing_for, landing_get
 from listings.models import Listing, PendingPhoto
 from listings.templatetags.listings import tenge, thousands
 from zattar import throttling
@@ -50,6 +57,12 @@ def _page_number(request: HttpRequest) -> int:
         return min(max(int(request.GET.get("page", 1)), 1), search.MAX_PAGE)
     except ValueError:
         return 1
+
+
+def _permanent_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """301 to `url`, keeping the query string (utm_* and the like)."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 def _with_favorites(request: HttpRequest, listings) -> set[int]:
@@ -139,11 +152,21 @@ def _show_ads_label(count: int, is_estimate: bool) -> str:
 
 
 @require_GET
-def search_page(request: HttpRequest) -> HttpResponse:
-    """The search page; for htmx: the results (the filters changed), the results and the
-    filters (a chip or "clear all" was followed), or the next cards ("show more", which also
-    replaces the URL with one that renders every card loaded so far)."""
-    form = SearchForm(request.GET)
+def search_page(
+    request: HttpRequest, city: str | None = None, category: str | None = None
+) -> HttpResponse:
+    """The search page, and a category x city landing page (/almaty/bicycles/: the two filters
+    come from the path, the rest of the query string still applies). For htmx: the results (the
+    filters changed), the results and the filters (a chip or "clear all" was followed), or the
+    next cards ("show more", which also replaces the URL with one that renders every card
+    loaded so far)."""
+    params = request.GET
+    if city is not None:
+        if landing_get(city_slug=city, category_slug=category) is None:
+            raise Http404
+        params = request.GET.copy()
+        params.update({"city": city, "category": category})
+    form = SearchForm(params)
     filters = form.filters()
     cursor = request.GET.get("cursor") or None
     shown = _shown(request)
@@ -196,6 +219,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "show_label": _show_ads_label(result.count, result.count_is_estimate),
         "count_url": reverse("listings:search_count"),
         "header_search_form": SEARCH_FORM_ID,
+        "landing": landing_for(filters),
     }
     if showing_more:
         response = render(request, "listings/search.html#more", context)
@@ -232,7 +256,7 @@ SELLER_TABS = [s for s in Listing.Status.values if s != Listing.Status.BLOCKED]
 
 
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     listing = selectors.listing_get_page(listing_id=pk)
     if listing is None:
         own = (
@@ -243,6 +267,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if own is None:
             raise Http404(_("No such ad."))
         listing = own
+    if (slug or "") != listing.slug:  # an old /ads/<id>/ link, or the title changed since
+        return _permanent_redirect(request, listing.get_absolute_url())
     is_seller = request.user.is_authenticated and listing.seller_id == request.user.pk
     if not is_seller and listing.status == Listing.Status.ACTIVE:
         services.listing_register_view(listing=listing, viewer_key=viewer_key(request))

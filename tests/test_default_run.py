@@ -64,7 +64,7 @@ def get(base: str, path: str, **query: str) -> str:
 def found_ids(html: str) -> set[str]:
     import re
 
-    return set(re.findall(r'href="/ads/(\d+)/"', html))
+    return set(re.findall(r'href="/ads/(\d+)[-/]', html))
 
 
 def test_any_letter_case_finds_the_same_ads(default_site):

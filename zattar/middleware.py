@@ -5,6 +5,8 @@ from collections.abc import Callable
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class PermissionsPolicy:
@@ -79,3 +81,31 @@ def _caused_by(error: BaseException, kind: type) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+class Locale(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the language of a page taken from its URL only.
+
+    People's pages are in `i18n_patterns` (zattar/urls.py): `/kk/...` is Kazakh, `/en/...`
+    English and an unprefixed page Russian, whatever the cookie or Accept-Language say (Django
+    does this by itself with prefix_default_language=False). The machines' addresses have no
+    language in the URL: the API and the admin keep answering in the language of the cookie
+    (the switcher sets it) or Accept-Language, as they did before the prefixes.
+    """
+
+    NEGOTIATED = ("/api/", "/admin/", "/i18n/")
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(self.NEGOTIATED):
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+            return
+        super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith(self.NEGOTIATED):
+            return super().process_response(request, response)
+        # A page's language comes from its URL alone: no "Vary: Accept-Language" that would
+        # split shared caches by browser language for nothing.
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

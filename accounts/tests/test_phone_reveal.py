@@ -82,7 +82,7 @@ def test_the_number_is_in_no_page_or_api_before_the_reveal(client, shown):
     client.force_login(viewer)
     api = api_for(viewer)
     answers = [
-        client.get(f"/ads/{shown.pk}/").content.decode(),
+        client.get(f"/ads/{shown.pk}/", follow=True).content.decode(),
         client.get(f"/accounts/users/{shown.seller.pk}/").content.decode(),
         api.get("/api/v1/listings").content.decode(),
         api.get(f"/api/v1/listings/{shown.pk}").content.decode(),
@@ -134,7 +134,7 @@ def test_a_chat_only_seller_has_no_number_to_reveal(client):
     response = api_for(UserFactory()).post(reveal_url(seller))
     assert (response.status_code, response.json()["code"]) == (404, "phone_hidden")
     client.force_login(UserFactory())
-    page = client.get(f"/ads/{ListingFactory(seller=seller).pk}/").content.decode()
+    page = client.get(f"/ads/{ListingFactory(seller=seller).pk}/", follow=True).content.decode()
     assert f"/accounts/users/{seller.pk}/phone/reveal/" not in page
     assert not PhoneReveal.objects.exists()
 
@@ -169,7 +169,7 @@ def test_the_ad_page_and_profile_show_phone_verified():
     listing = ListingFactory()
     unverified = UserFactory(unverified=True)
     client = APIClient()
-    ad_page = client.get(f"/ads/{listing.pk}/").content.decode()
+    ad_page = client.get(f"/ads/{listing.pk}/", follow=True).content.decode()
     verified_profile = client.get(f"/accounts/users/{listing.seller.pk}/").content.decode()
     other_profile = client.get(f"/accounts/users/{unverified.pk}/").content.decode()
     assert "tag--verified" in ad_page and "tag--verified" in verified_profile

@@ -38,7 +38,7 @@ def test_a_reserved_ad_leaves_search(deal, client):
     from listings.selectors import listing_search
 
     assert deal.listing_id not in [x.pk for x in listing_search(filters=SearchFilters()).items]
-    page = client.get(f"/ads/{deal.listing_id}/")
+    page = client.get(f"/ads/{deal.listing_id}/", follow=True)
     assert (page.status_code == 200 and "Safe Deal" in page.text) or "сделка" in page.text
 
 

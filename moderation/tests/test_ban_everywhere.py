@@ -47,7 +47,7 @@ def ids_in_api_list() -> set[int]:
 
 
 def ids_in_similar(w) -> set[int]:
-    response = Client().get(reverse("listings:detail", args=[w.neighbour_ad.pk]))
+    response = Client().get(w.neighbour_ad.get_absolute_url())
     assert response.status_code == 200
     return {listing.pk for listing in response.context["similar"]}
 

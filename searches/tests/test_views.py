@@ -80,9 +80,7 @@ def test_the_21st_is_refused_with_a_message(client, settings):
     SavedSearchFactory.create_batch(settings.SAVED_SEARCH_LIMIT, user=user)
     client.force_login(user)
     with translation.override("en"):
-        answer = client.post(
-            "/searches/save/", {"q": "велосипед"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
-        )
+        answer = client.post("/en/searches/save/", {"q": "велосипед"}, follow=True)
     assert SavedSearch.objects.filter(user=user).count() == settings.SAVED_SEARCH_LIMIT
     assert "at most 20 saved searches" in answer.content.decode()
 
