@@ -234,6 +234,22 @@ PAGES = [
 ]
 
 
+TIED = """() => [...document.querySelectorAll('.field--error')].map(field => {
+    const input = field.querySelector('input, select, textarea');
+    const described = input.hasAttribute('aria-describedby') ? input : input.closest('fieldset');
+    const ids = (described?.getAttribute('aria-describedby') || '').split(' ');
+    return input.getAttribute('aria-invalid') === 'true' && ids.some(id =>
+        document.getElementById(id)?.classList.contains('field__errors'));
+})"""
+
+
+def errors_tied_to_fields(page) -> bool:
+    """Each field shown with an error says so (aria-invalid) and names the error's element in
+    its aria-describedby: a screen reader reads the error with the field."""
+    tied = page.evaluate(TIED)
+    return all(tied)
+
+
 def blocking_violations(page) -> list[str]:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
@@ -269,6 +285,7 @@ def test_no_serious_violations(site, language, name, who, path, action):
     if action is not None:
         action(page)
         assert page.locator(".field--error, .alert--error").count(), "no error shown"
+        assert errors_tied_to_fields(page), "a field's error is not tied to its input"
     assert page.evaluate("document.documentElement.lang") == language
     found = []
     for width in WIDTHS:
