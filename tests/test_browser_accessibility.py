@@ -1,12 +1,15 @@
 """axe-core on every page, in Russian, Kazakh and English, at 390 and 1366 px: no serious or
-critical violation. One daphne, one browser and one set of rows serve every case; a signed-in
-person keeps one tab per language, reused from page to page. Needs Debian's chromium and
+critical violation. One live server, one browser and one set of rows serve every case; a signed-in
+person keeps one tab per language, reused from page to page. With SCREENSHOT_DIR set, the
+Russian pages are saved there at both widths. Needs Debian's chromium and
 node_modules/axe-core (`make install`); skipped without them."""
 
 import io
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -291,4 +294,7 @@ def test_no_serious_violations(site, language, name, who, path, action):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         found += [f"{width}px {line}" for line in blocking_violations(page)]
+        if os.environ.get("SCREENSHOT_DIR") and language == "ru":
+            shot = Path(os.environ["SCREENSHOT_DIR"]) / f"{name}-{width}.png"
+            page.screenshot(path=str(shot), full_page=True)
     assert not found, f"{name} in {language}:\n" + "\n".join(found)
