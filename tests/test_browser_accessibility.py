@@ -38,10 +38,9 @@ BLOCKING = {"serious", "critical"}
 
 
 def localized(path: str, language: str) -> str:
-    """The path a page has in `language`. The language travels in the django_language cookie
-    each tab sets; once the URLs carry it (`/kk/...`, `/en/...`, Russian unprefixed) this is:
-    `return path if language == "ru" else f"/{language}{path}"`."""
-    return path
+    """The path a page has in `language`: the URL carries it (`/kk/...`, `/en/...`, Russian
+    unprefixed)."""
+    return path if language == "ru" else f"/{language}{path}"
 
 
 def in_thread(function, *args):
@@ -114,6 +113,7 @@ def _rows() -> dict:
         "seller": seller,
         "buyer": buyer,
         "ad": photographed.pk,
+        "landing": f"/{photographed.city.slug}/{photographed.category.slug}/",
         "sold": sold.pk,
         "conversation": conversation.pk,
         "deal": deal.pk,
@@ -214,6 +214,8 @@ PAGES = [
     ("search-empty", "anonymous", lambda s: "/search/?q=ничегоподобного", None),
     ("ad", "anonymous", lambda s: f"/ads/{s['ad']}/", None),
     ("ad-signed-in", "buyer", lambda s: f"/ads/{s['ad']}/", None),
+    ("landing", "anonymous", lambda s: s["landing"], None),
+    ("deal-start", "buyer", lambda s: f"/deals/buy/{s['ad']}/", None),
     ("ad-sold", "anonymous", lambda s: f"/ads/{s['sold']}/", None),
     ("seller", "anonymous", lambda s: f"/accounts/users/{s['seller'].pk}/", None),
     ("login", "anonymous", lambda s: "/accounts/login/", None),
