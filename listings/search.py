@@ -65,8 +65,9 @@ def looks_kazakh(token: str) -> bool:
 RANK_CANDIDATES = 1000
 EXACT_COUNT_LIMIT = 1000
 MAX_PAGE = 100
-# Fewer matches than this and the words are rewritten (when the rewrite finds more).
-FEW_RESULTS = 3
+# Fewer matches than this and the words are rewritten (when the rewrite finds more). One: only
+# words that find nothing, so a rare word that does find its ad costs no extra query.
+FEW_RESULTS = 1
 
 
 class Ordering:
