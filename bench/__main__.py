@@ -7,6 +7,7 @@ python -m bench chat --sockets 2000 --rates 500,1000
 python -m bench serving --duration 10 --connections 16 --rounds 2
 python -m bench rules             # what the automatic rules cost an ad being posted
 python -m bench saved-searches --searches 10000,50000,100000   # the saved-search alert sweep
+python -m bench relevance         # recall and precision at 20 per query class (own database)
 
 The database is the one DATABASE_URL names (`make bench` passes BENCH_DATABASE_URL, default
 zattar_bench); it is created when missing.
@@ -18,7 +19,7 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "chat", "deals", "rules", "saved-searches", "serving")
+BENCHMARKS = ("search", "relevance", "chat", "deals", "rules", "saved-searches", "serving")
 
 
 def ensure_database() -> None:
@@ -99,7 +100,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, rules, saved_searches, search, serving
+    from bench import chat, deals, relevance, rules, saved_searches, search, serving
 
     ensure_database()
 
@@ -108,6 +109,8 @@ def main() -> int:
     for name in args.which:
         if name == "search":
             failures += search.run(repeat=args.repeat, listings=args.listings)
+        elif name == "relevance":
+            failures += relevance.run()
         elif name == "chat":
             failures += chat.run(
                 sizes=[sockets // 2 for sockets in args.sockets], rates=args.rates or chat.RATES

@@ -11,28 +11,63 @@ What it does, on PostgreSQL:
   a common word (hundreds of thousands) is what makes naive relevance search slow.
 - Counts are exact up to `EXACT_COUNT_LIMIT`; past that the planner's estimate is shown as "about
   N". Deep pages use offsets (bounded by `MAX_PAGE`); "show more" uses a keyset cursor.
-- When the words find nothing, each unknown word is replaced by the nearest word of the titles'
-  vocabulary (a small table kept by a trigger, trigram-indexed with pg_trgm) and the search runs
-  again, so "samsng galaxy" finds "Samsung Galaxy S21" ("showing results for samsung galaxy").
+- Kazakh words (written with a letter only Kazakh has) lose their plural, possessive and case
+  endings and match as a prefix (`көйлектер` is `көйлек:*`): there is no Kazakh stemmer, and a
+  prefix query still uses the GIN index.
+- When the words find (almost) nothing, each word is rewritten into what the shopper meant: the
+  nearest word of the titles' vocabulary (a small table kept by a trigger, trigram-indexed with
+  pg_trgm) among the word as typed, the word in the other keyboard layout, transliterated, from a
+  brand dictionary, or without its Kazakh endings (`listings.rewrites`). One query scores every
+  variant against the vocabulary; the search then runs again, so "samsng galaxy" finds "Samsung
+  Galaxy S21" and `dtkjcbgtl` finds "велосипед" ("showing results for ...").
 """
 
 import base64
 import json
+import math
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from chat.selectors import blocked_user_ids
 from listings.models import Category, City, Listing
+from listings.rewrites import (
+    BRANDS,
+    is_kazakh,
+    kazakh_stem,
+    kazakh_stems,
+    layout_swaps,
+    transliterate,
+)
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# A Cyrillic word long enough to be matched by its stem as a prefix as well.
+CYRILLIC_WORD = re.compile(r"[а-яёәғқңөұүһі]{4,}", re.IGNORECASE)
+KAZAKH_PLURAL = ("лар", "лер", "дар", "дер", "тар")
+
+
+def looks_kazakh(token: str) -> bool:
+    """A Kazakh word: with a letter only Kazakh has, or a Kazakh plural ending on a stem of four
+    letters or more (`арбалар`). Russian words are left to the Russian stemmer."""
+    if not CYRILLIC_WORD.fullmatch(token):
+        return False
+    return is_kazakh(token) or (
+        token.lower().endswith(KAZAKH_PLURAL) and len(kazakh_stem(token)) < len(token)
+    )
+
+
 RANK_CANDIDATES = 1000
 EXACT_COUNT_LIMIT = 1000
 MAX_PAGE = 100
+# Fewer matches than this and the words are rewritten (when the rewrite finds more). One: only
+# words that find nothing, so a rare word that does find its ad costs no extra query.
+FEW_RESULTS = 1
 
 
 class Ordering:
@@ -100,7 +135,27 @@ def filtered(filters: SearchFilters) -> QuerySet[Listing]:
 
 
 def text_query(q: str) -> SearchQuery:
-    return SearchQuery(q, config="russian", search_type="websearch")
+    """The words as `websearch_to_tsquery` reads them; a Kazakh word also matches any indexed
+    word that begins with its stem without Kazakh endings (`көйлектер` finds `көйлек`,
+    `көйлегі`; `арбалар` finds `арба`, `арбасы`): the Russian stemmer leaves Kazakh words as
+    written. Quoted phrases and `or` leave the words as they are."""
+    tokens = q.split()
+    if '"' in q or any(token.lower() == "or" for token in tokens):
+        return SearchQuery(q, config="russian", search_type="websearch")
+    plain, query = [], None
+    for token in tokens:
+        if not token.startswith("-") and looks_kazakh(token):
+            term = SearchQuery(token, config="russian", search_type="plain")
+            for stem in kazakh_stems(token):  # as written, and as the Russian stemmer cut it
+                term |= SearchQuery(f"{stem}:*", config="simple", search_type="raw")
+                term |= SearchQuery(stem, config="russian", search_type="plain")
+            query = term if query is None else query & term
+        else:
+            plain.append(token)
+    if plain or query is None:
+        words = SearchQuery(" ".join(plain), config="russian", search_type="websearch")
+        query = words if query is None else words & query
+    return query
 
 
 def matching(filters: SearchFilters) -> QuerySet[Listing]:
@@ -110,23 +165,62 @@ def matching(filters: SearchFilters) -> QuerySet[Listing]:
     return qs.filter(search_vector=text_query(filters.q))
 
 
-def typo_correction(q: str) -> str | None:
-    """The words with each unknown one replaced by the nearest title word (pg_trgm), or None
-    when nothing needed or could be corrected. One query against the small vocabulary."""
-    tokens = sorted({token.lower() for token in WORD.findall(q) if len(token) >= 3})
-    if not tokens:
+TRUSTED = 0.95  # the score of a dictionary brand, known to the catalogue or not
+
+
+def word_variants(token: str) -> list[tuple[str, float]]:
+    """What a typed word may have meant, each with a floor score: the word itself, the brand it
+    spells, the other layout, the other alphabet, the Kazakh stem."""
+    word = token.lower()
+    variants = [(word, 0.0)]
+    if word in BRANDS:
+        variants.append((BRANDS[word], TRUSTED))
+    for swapped in layout_swaps(word):
+        swapped = swapped.lower()
+        variants.append((swapped, 0.0))
+        if swapped in BRANDS:
+            variants.append((BRANDS[swapped], TRUSTED))
+    translit = transliterate(word)
+    if translit:
+        variants.append((translit, 0.0))
+    if is_kazakh(word) or word.endswith(("лар", "лер", "дар", "дер", "тар", "тер")):
+        variants.append((kazakh_stem(word), 0.0))
+    return [(text, floor) for text, floor in variants if WORD.fullmatch(text)]
+
+
+def rewrite(q: str) -> str | None:
+    """The words rewritten into what the shopper most likely meant, or None when nothing needed
+    or could be rewritten. Each word keeps the variant closest to a title word (similarity 1 for
+    a known word); one query against the small vocabulary scores every variant."""
+    tokens = q.split()
+    variants = {
+        index: word_variants(token)
+        for index, token in enumerate(tokens)
+        if len(token) >= 2 and not token.isdigit() and not token.startswith("-")
+    }
+    lookups = sorted({text for options in variants.values() for text, _ in options})
+    if not lookups:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t.token, (SELECT word FROM listings_searchterm "
-            "WHERE word %% t.token ORDER BY word <-> t.token LIMIT 1) "
-            "FROM unnest(%s::text[]) AS t(token)",
-            [tokens],
+            "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
+            "t(token) LEFT JOIN LATERAL (SELECT word FROM listings_searchterm WHERE word %% "
+            "t.token ORDER BY word <-> t.token LIMIT 1) AS n ON true",
+            [lookups],
         )
-        nearest = {token: word for token, word in cursor.fetchall() if word and word != token}
-    if not nearest:
-        return None
-    return WORD.sub(lambda m: nearest.get(m.group(0).lower(), m.group(0)), q)
+        nearest = {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
+    changed = False
+    for index, options in variants.items():
+        best, best_score = tokens[index], 0.0
+        for text, floor in options:
+            word, score = nearest.get(text, (None, 0.0))
+            if floor > score:
+                word, score = text, floor
+            if word and score > best_score:
+                best, best_score = word, score
+        if best.lower() != tokens[index].lower():
+            tokens[index], changed = best, True
+    return " ".join(tokens) if changed else None
 
 
 ORDER_FIELDS = {
@@ -149,6 +243,74 @@ def relevance_candidates(qs: QuerySet[Listing]):
     walks a newest-first index and stops early; for a rarer one it reads the matches from the
     GIN index and keeps the newest."""
     return qs.order_by("-published_at", "-id").values_list("id", flat=True)[:RANK_CANDIDATES]
+
+
+# Relevance for words of middling frequency (alone, without filters, between these many active
+# ads) first looks among the newest days only, through the (words, day) index.
+WINDOW_WORD_ADS = (10 * RANK_CANDIDATES, 100 * RANK_CANDIDATES)
+DAY_SQL = "date_trunc('day', \"listings_listing\".\"published_at\" AT TIME ZONE 'UTC')"
+SPAN_TTL_SECONDS = 600
+_span: list = []
+
+
+def active_span_days() -> float:
+    """How many days the active ads' publication times cover (kept in memory ten minutes)."""
+    now = time.monotonic()
+    if not _span or now - _span[0] > SPAN_TTL_SECONDS:
+        oldest = (
+            Listing.objects.filter(status=Listing.Status.ACTIVE)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        days = (timezone.now() - oldest).total_seconds() / 86400 if oldest else 0.0
+        _span[:] = [now, days]
+    return _span[1]
+
+
+def word_frequency(q: str, estimate: int | None) -> int | None:
+    """How many active ads the least frequent word is in, by the planner's statistics (which
+    are good for one word; for words together it multiplies and underestimates)."""
+    words = [token for token in WORD.findall(q) if not token.isdigit()]
+    if len(words) <= 1 or '"' in q or "-" in q or (estimate or 0) < 100:
+        return estimate
+    estimates = [
+        estimated_count(
+            Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
+        )
+        for word in words[:4]
+    ]
+    return min(estimates)
+
+
+def recent_days(frequency: int) -> list[datetime]:
+    """The newest days that should hold about twice `RANK_CANDIDATES` matches."""
+    span = active_span_days()
+    days = max(1, math.ceil(span * 2 * RANK_CANDIDATES / frequency))
+    today = (
+        timezone.now()
+        .astimezone(UTC)
+        .replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    )
+    return [today - timedelta(days=n) for n in range(days + 1)]
+
+
+def relevance_candidate_ids(
+    qs: QuerySet[Listing], filters: SearchFilters, estimate: int | None
+) -> list[int]:
+    """The ids of the newest `RANK_CANDIDATES` matches. For words of middling frequency the
+    newest days are looked at first: when they hold enough matches those are the newest ones
+    (the same answer), read through the (words, day) index instead of every match's row."""
+    unfiltered = filters == SearchFilters(q=filters.q, ordering=filters.ordering)
+    if unfiltered and estimate is not None:
+        frequency = word_frequency(filters.q, estimate)
+        if frequency and WINDOW_WORD_ADS[0] <= frequency <= WINDOW_WORD_ADS[1]:
+            days = recent_days(frequency)
+            window = qs.extra(where=[f"{DAY_SQL} = ANY(%s::timestamp[])"], params=[days])
+            ids = list(relevance_candidates(window))
+            if len(ids) >= RANK_CANDIDATES:
+                return ids
+    return list(relevance_candidates(qs))
 
 
 def ranked(candidate_ids: list[int], filters: SearchFilters) -> QuerySet[Listing]:

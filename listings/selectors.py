@@ -76,17 +76,20 @@ def listing_search(
 ) -> SearchResult:
     """One page of active ads for the filters: by offset page, or after a keyset cursor.
 
-    With words that find nothing, the words are corrected against the titles' vocabulary and
-    the search runs once more ("showing results for ..."). A signed-in `viewer` does not see
-    the ads of people they blocked or who blocked them."""
+    With words that find (almost) nothing, the words are rewritten (typos, the wrong keyboard
+    layout, the other alphabet, Kazakh endings) against the titles' vocabulary and the search
+    runs once more; when that finds more, it is shown ("showing results for ..."). A signed-in
+    `viewer` does not see the ads of people they blocked or who blocked them."""
     if getattr(viewer, "is_authenticated", False):
         filters = replace(filters, viewer_id=viewer.pk)
     found = _search(filters, page, page_size, cursor, with_count)
-    if filters.q and with_count and found.count == 0:
-        correction = search.typo_correction(filters.q)
-        if correction:
-            found = _search(replace(filters, q=correction), page, page_size, cursor, with_count)
-            found.corrected_query = correction if found.count else ""
+    if filters.q and with_count and found.count < search.FEW_RESULTS:
+        rewritten = search.rewrite(filters.q)
+        if rewritten:
+            better = _search(replace(filters, q=rewritten), page, page_size, cursor, with_count)
+            if better.count > found.count:
+                found = better
+                found.corrected_query = rewritten
     return found
 
 
@@ -112,7 +115,7 @@ def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
     estimate = search.estimated_count(matched) if with_count else None
     if ordering == search.Ordering.RELEVANCE:
         # The candidates are fetched once; below the cap they are the exact count too.
-        candidates = list(search.relevance_candidates(matched))
+        candidates = search.relevance_candidate_ids(matched, filters, estimate)
         if len(candidates) < search.RANK_CANDIDATES:
             count, is_estimate = len(candidates), False
         else:

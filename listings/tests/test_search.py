@@ -58,8 +58,11 @@ def test_latin_words_match_as_written_and_title_ranks_first(catalogue):
     assert "Чехол для телефона" in found  # mentioned in the description, ranked lower
 
 
-def test_kazakh_words_match_as_written(catalogue):
-    assert titles(q="велосипеді") == ["Балалар велосипеді"]
+def test_kazakh_word_forms_meet_by_stem_the_form_as_written_first(catalogue):
+    # "велосипеді" (his bicycle) is the Kazakh form of "велосипед": both are found, the form
+    # as written ranked first.
+    assert titles(q="велосипеді") == ["Балалар велосипеді", "Горный велосипед Stels Navigator"]
+    assert titles(q="велосипедтері") == ["Балалар велосипеді", "Горный велосипед Stels Navigator"]
     assert titles(q="дюйм") == ["Балалар велосипеді"]
 
 
