@@ -25,6 +25,7 @@ from datetime import datetime
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from chat.selectors import blocked_user_ids
 from listings.models import Category, City, Listing
@@ -152,8 +153,11 @@ def relevance_candidates(qs: QuerySet[Listing]):
 
 
 def ranked(candidate_ids: list[int], filters: SearchFilters) -> QuerySet[Listing]:
+    # The ids travel as one array parameter: a thousand `%s` placeholders cost psycopg and
+    # Django more than the ranking itself.
+    ids = RawSQL("SELECT unnest(%s::bigint[])", [list(candidate_ids)])
     return (
-        Listing.objects.filter(id__in=candidate_ids)
+        Listing.objects.filter(id__in=ids)
         .annotate(rank=SearchRank(F("search_vector"), text_query(filters.q), cover_density=True))
         .order_by("-rank", "-published_at", "-id")
     )

@@ -28,6 +28,8 @@ from zattar.errors import DomainError
 from zattar.redirects import safe_next
 
 PAGE_SIZE = 24
+# Cards whose covers load at once, not lazily: the first row or two on a phone's first screen.
+EAGER_CARDS = 2
 
 
 def viewer_key(request: HttpRequest) -> str:
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "roots": selectors.category_roots(),
             "newest": newest,
             "favorite_ids": _with_favorites(request, newest),
+            "eager_cards": EAGER_CARDS,
         },
     )
 
@@ -90,6 +93,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "result": result,
         "favorite_ids": _with_favorites(request, result.items),
+        "eager_cards": 0 if showing_more else EAGER_CARDS,
     }
     if showing_more:
         template = "listings/search.html#more"
