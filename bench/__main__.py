@@ -6,6 +6,7 @@ python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
 python -m bench serving --duration 10 --connections 16 --rounds 2
 python -m bench pages             # server time per page beside a floor page
+python -m bench lighthouse        # Lighthouse (mobile) scores of home, search and the ad page
 python -m bench rules             # what the automatic rules cost an ad being posted
 python -m bench saved-searches --searches 10000,50000,100000   # the saved-search alert sweep
 
@@ -19,7 +20,16 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "pages", "chat", "deals", "rules", "saved-searches", "serving")
+BENCHMARKS = (
+    "search",
+    "pages",
+    "lighthouse",
+    "chat",
+    "deals",
+    "rules",
+    "saved-searches",
+    "serving",
+)
 
 
 def ensure_database() -> None:
@@ -102,7 +112,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, pages, rules, saved_searches, search, serving
+    from bench import chat, deals, lighthouse, pages, rules, saved_searches, search, serving
 
     ensure_database()
 
@@ -113,6 +123,8 @@ def main() -> int:
             failures += search.run(repeat=args.repeat, listings=args.listings)
         elif name == "pages":
             failures += pages.run(repeat=args.repeat, listings=args.listings)
+        elif name == "lighthouse":
+            failures += lighthouse.run()
         elif name == "chat":
             failures += chat.run(
                 sizes=[sockets // 2 for sockets in args.sockets], rates=args.rates or chat.RATES

@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from listings.transitions import Role, moves_from
@@ -125,6 +126,7 @@ def ad_card(context, listing) -> str:
     if listing.negotiable:
         price = format_html('{} <span class="tag">{}</span>', price, _("negotiable"))
     published = template_localtime(listing.published_at)
+    day = _day_label(published.date(), get_language())
     return format_html(
         '<article class="ad-card">\n  <a class="ad-card__link" href="{}">\n'
         '    <div class="ad-card__media">{}</div>\n'
@@ -139,22 +141,32 @@ def ad_card(context, listing) -> str:
         listing.title,
         listing.city.name,
         published.isoformat(),
-        date_format(published, "j M"),
+        day,
         _favorite(context, listing),
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _day_label(day, language: str) -> str:
+    """ "3 дек": one formatting per day and language, not one per card."""
+    return date_format(day, "j M")
+
+
 def _favorite(context, listing) -> str:
     """The heart: a form (favorite_button.html) for a signed-in viewer, a login link else."""
-    if not context["user"].is_authenticated:
-        label = _("Add to favourites")
-        return format_html(
-            '<a class="fav__btn" href="{}" aria-label="{}" title="{}">{}</a>',
-            login_then_back(context),
-            label,
-            label,
-            _icon("heart", 22, ""),
-        )
+    if not context["user"].is_authenticated:  # the same link on every card of the page
+        request = context["request"]
+        link = getattr(request, "_favorite_login_link", None)
+        if link is None:
+            label = _("Add to favourites")
+            link = request._favorite_login_link = format_html(
+                '<a class="fav__btn" href="{}" aria-label="{}" title="{}">{}</a>',
+                login_then_back(context),
+                label,
+                label,
+                _icon("heart", 22, ""),
+            )
+        return link
     button = context.template.engine.get_template("components/favorite_button.html")
     with context.push(listing=listing, is_favorite=listing.pk in context.get("favorite_ids", ())):
         return button.render(context)
