@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -75,17 +76,20 @@ def start_server(port: int, log: Path, database_url: str) -> subprocess.Popen:
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server stopped:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10):
                 return process
+        except urllib.error.HTTPError as error:
+            stop_server(process)
+            raise RuntimeError(f"home answered {error.code}:\n{log.read_text()[-3000:]}") from None
         except OSError:
-            time.sleep(0.5)
+            time.sleep(1)
     stop_server(process)
-    raise RuntimeError(f"the server did not answer in 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"the server did not answer in 180 s:\n{log.read_text()[-3000:]}")
 
 
 def stop_server(process: subprocess.Popen) -> None:
