@@ -77,6 +77,7 @@ def _fast_and_isolated(settings, tmp_path):
     from listings import selectors
 
     selectors._reference.clear()
+    selectors.shared_clear()
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()

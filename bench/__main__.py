@@ -5,6 +5,8 @@ python -m bench search          # one of them
 python -m bench search --repeat 50 --listings 1000000
 python -m bench chat --sockets 2000 --rates 500,1000
 python -m bench serving --duration 10 --connections 16 --rounds 2
+python -m bench pages             # server time per page beside a floor page
+python -m bench lighthouse        # Lighthouse (mobile) scores of home, search and the ad page
 python -m bench rules             # what the automatic rules cost an ad being posted
 python -m bench saved-searches --searches 10000,50000,100000   # the saved-search alert sweep
 python -m bench relevance         # recall and precision at 20 per query class (own database)
@@ -19,7 +21,17 @@ import sys
 
 import django
 
-BENCHMARKS = ("search", "relevance", "chat", "deals", "rules", "saved-searches", "serving")
+BENCHMARKS = (
+    "search",
+    "relevance",
+    "pages",
+    "lighthouse",
+    "chat",
+    "deals",
+    "rules",
+    "saved-searches",
+    "serving",
+)
 
 
 def ensure_database() -> None:
@@ -97,10 +109,22 @@ def main() -> int:
         )
     args.which = args.which or list(BENCHMARKS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zattar.settings")
+    if "pages" in args.which:
+        os.environ.setdefault("BENCH_ROUTES", "true")  # the floor page, beside the real ones
     django.setup()
     from django.core.management import call_command
 
-    from bench import chat, deals, relevance, rules, saved_searches, search, serving
+    from bench import (
+        chat,
+        deals,
+        lighthouse,
+        pages,
+        relevance,
+        rules,
+        saved_searches,
+        search,
+        serving,
+    )
 
     ensure_database()
 
@@ -111,6 +135,10 @@ def main() -> int:
             failures += search.run(repeat=args.repeat, listings=args.listings)
         elif name == "relevance":
             failures += relevance.run()
+        elif name == "pages":
+            failures += pages.run(repeat=args.repeat, listings=args.listings)
+        elif name == "lighthouse":
+            failures += lighthouse.run()
         elif name == "chat":
             failures += chat.run(
                 sizes=[sockets // 2 for sockets in args.sockets], rates=args.rates or chat.RATES

@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from listings import search, services
 from listings.errors import PendingPhotoGone
@@ -29,19 +29,47 @@ class Select(forms.Select):
     template_name = "components/select.html"
 
 
+class ReferenceSelect(Select):
+    """The city and category pickers, rendered once per language, name, value and attributes
+    while the reference rows stay the same (reference_rows keeps them a minute): they are the
+    same for every visitor of a search page, and rendering eighty options is not free."""
+
+    MAX_KEPT = 2000
+    _rendered: dict[tuple, str] = {}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        rows = reference_rows(self.choices.kind())
+        key = (
+            get_language(),
+            name,
+            str(value),
+            tuple(sorted({**self.attrs, **(attrs or {})}.items())),
+            str(self.choices.field.empty_label),
+            tuple(rows),
+        )
+        html = self._rendered.get(key)
+        if html is None:
+            if len(self._rendered) >= self.MAX_KEPT:
+                self._rendered.clear()
+            html = self._rendered[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
 class ReferenceChoiceIterator(ModelChoiceIterator):
     """Options from the cached reference rows: no query and no model per option."""
+
+    def kind(self) -> str:
+        return "city" if self.queryset.model is City else "category"
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        kind = "city" if self.queryset.model is City else "category"
-        for slug, parent_id, ru, kk, en in reference_rows(kind):
+        for slug, parent_id, ru, kk, en in reference_rows(self.kind()):
             name = in_language(ru, kk, en)
             yield (slug, f"— {name}" if parent_id else name)
 
     def __len__(self):
-        return len(reference_rows("city" if self.queryset.model is City else "category"))
+        return len(reference_rows(self.kind()))
 
 
 def slug_or_id_lookup(queryset: QuerySet, value):
@@ -62,7 +90,7 @@ def slug_or_id_lookup(queryset: QuerySet, value):
 class SlugOrIdChoiceField(forms.ModelChoiceField):
     """Accepts `?city=almaty` as well as `?city=2`; shows names in the active language."""
 
-    widget = Select
+    widget = ReferenceSelect
     iterator = ReferenceChoiceIterator
 
     def to_python(self, value):

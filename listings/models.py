@@ -347,3 +347,19 @@ class PendingPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"pending {self.pk} of {self.owner_id}"
+
+
+class ViewCountFlush(models.Model):
+    """One batch of ad views moved from Redis into view_count: its id is written in the same
+    transaction as the counts, so a batch retried after a crash is never added twice."""
+
+    batch = models.CharField(max_length=36, primary_key=True)
+    views = models.PositiveIntegerField()
+    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("view count flush")
+        verbose_name_plural = _("view count flushes")
+
+    def __str__(self) -> str:
+        return f"{self.batch}: {self.views}"

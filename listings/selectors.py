@@ -47,10 +47,37 @@ def reference_rows(kind: str) -> list[tuple]:
     return rows
 
 
-def category_roots() -> QuerySet[Category]:
+SHARED_TTL_SECONDS = 30
+_shared: dict[tuple, tuple[float, object]] = {}
+
+
+def shared(key: tuple, make, ttl: float = SHARED_TTL_SECONDS):
+    """What every visitor is shown alike (the catalogue, the newest ads, an ad's similar ones),
+    kept in this process's memory for `ttl` seconds: no query and no cache round trip for the
+    pages everyone opens. A new ad reaches these lists within `ttl` seconds."""
+    now = time.monotonic()
+    cached = _shared.get(key)
+    if cached and now - cached[0] < ttl:
+        return cached[1]
+    value = make()
+    _shared[key] = (now, value)
+    return value
+
+
+def shared_clear() -> None:
+    _shared.clear()
+
+
+def category_roots() -> list[Category]:
     """The catalogue as a tree: roots in order, each with its leaves prefetched."""
-    return Category.objects.filter(parent=None).prefetch_related(
-        Prefetch("children", queryset=Category.objects.order_by("position", "name_ru"))
+    return shared(
+        ("category_roots",),
+        lambda: list(
+            Category.objects.filter(parent=None).prefetch_related(
+                Prefetch("children", queryset=Category.objects.order_by("position", "name_ru"))
+            )
+        ),
+        ttl=REFERENCE_TTL_SECONDS,
     )
 
 
@@ -157,7 +184,10 @@ def page_rows(qs: QuerySet[Listing], offset: int, limit: int) -> list[Listing]:
 
 
 def listing_newest(*, limit: int = 12) -> list[Listing]:
-    return list(with_cards(Listing.objects.filter(status=Listing.Status.ACTIVE))[:limit])
+    return shared(
+        ("newest", limit),
+        lambda: list(with_cards(Listing.objects.filter(status=Listing.Status.ACTIVE))[:limit]),
+    )
 
 
 def listing_get_public(*, listing_id: int) -> Listing | None:
@@ -194,10 +224,19 @@ def listing_get_for_seller(*, listing_id: int, seller) -> Listing | None:
 
 
 def listing_similar(*, listing: Listing, limit: int = 8) -> list[Listing]:
-    qs = Listing.objects.filter(
-        status=Listing.Status.ACTIVE, category_id=listing.category_id
-    ).exclude(pk=listing.pk)
-    return list(with_cards(qs)[:limit])
+    """The newest active ads of the same category, this one left out; one list per category
+    shared by every page of that category for a few seconds."""
+    newest = shared(
+        ("similar", listing.category_id, limit),
+        lambda: list(
+            with_cards(
+                Listing.objects.filter(
+                    status=Listing.Status.ACTIVE, category_id=listing.category_id
+                )
+            )[: limit + 1]
+        ),
+    )
+    return [other for other in newest if other.pk != listing.pk][:limit]
 
 
 def seller_listings(*, seller, status: str | None = None) -> QuerySet[Listing]:

@@ -1,6 +1,6 @@
-"""The ad's life as periodic jobs (procrastinate): expiry and the reminder before it. Several
-workers may run them at once (each ad is taken with SKIP LOCKED), and a retried run tells
-nobody twice (each notice is keyed by the ad and its expiry date)."""
+"""The ad's life as periodic jobs (procrastinate): expiry, the reminder before it, and the view
+counts. Several workers may run them at once (each ad is taken with SKIP LOCKED), and a retried
+run tells nobody twice (each notice is keyed by the ad and its expiry date)."""
 
 from procrastinate.contrib.django import app
 
@@ -35,3 +35,13 @@ def pending_photos_expire(timestamp: int) -> None:
     from listings.services import pending_photos_expire as expire
 
     expire()
+
+
+@app.periodic(cron="* * * * *", periodic_id="listings_flush_views")
+@app.task(name="listings.listings_flush_views", queueing_lock="listings_flush_views")
+@logged("listings.listings_flush_views")
+def listings_flush_views(timestamp: int) -> None:
+    """Every minute: the ad views counted in Redis go into view_count, one UPDATE for all."""
+    from listings.services import listing_views_flush
+
+    listing_views_flush()

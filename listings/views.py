@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,14 +44,18 @@ from zattar.errors import DomainError
 from zattar.redirects import safe_next
 
 PAGE_SIZE = 24
+# Cards whose covers load at once, not lazily: the first row or two on a phone's first screen.
+EAGER_CARDS = 2
 
 
 def viewer_key(request: HttpRequest) -> str:
+    """Who a view is counted for: a signed-in user, or an anonymous viewer's network and
+    browser. No session for that: an anonymous page view writes nothing but the count."""
     if request.user.is_authenticated:
         return f"u{request.user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    return f"s{request.session.session_key}"
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    digest = hashlib.sha256(f"{throttling.client_network(request)}|{agent}".encode()).hexdigest()
+    return f"a{digest[:24]}"
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -79,6 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "roots": selectors.category_roots(),
             "newest": newest,
             "favorite_ids": _with_favorites(request, newest),
+            "eager_cards": EAGER_CARDS,
         },
     )
 
@@ -220,6 +227,7 @@ def search_page(
         "count_url": reverse("listings:search_count"),
         "header_search_form": SEARCH_FORM_ID,
         "landing": landing_for(filters),
+        "eager_cards": 0 if showing_more else EAGER_CARDS,
     }
     if showing_more:
         response = render(request, "listings/search.html#more", context)

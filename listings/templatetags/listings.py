@@ -1,6 +1,13 @@
+import functools
+from urllib.parse import urlencode
+
 from django import template
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from listings.transitions import Role, moves_from
@@ -47,6 +54,13 @@ def get_item(mapping, key):
 @register.simple_tag
 def icon(name: str, size: int = 24, css_class: str = "") -> str:
     """An icon from the sprite: `{% icon "camera" 16 %}` (a tag, cheaper than an include)."""
+    return _icon(name, size, css_class)
+
+
+@functools.lru_cache(maxsize=512)
+def _icon(name: str, size: int, css_class: str) -> str:
+    """The markup of each icon once per process: the sprite's (hashed) URL does not change
+    while the process runs, and a page of cards asks for the same few icons again and again."""
     classes = f"icon {css_class}".strip()
     return format_html(
         '<svg class="{}" width="{}" height="{}" aria-hidden="true"><use href="{}#{}"></use></svg>',
@@ -56,6 +70,18 @@ def icon(name: str, size: int = 24, css_class: str = "") -> str:
         static("img/icons.svg"),
         name,
     )
+
+
+@register.simple_tag(takes_context=True)
+def login_then_back(context) -> str:
+    """The login page's URL that comes back to this page: worked out once per request, however
+    many cards on the page link to it."""
+    request = context["request"]
+    url = getattr(request, "_login_then_back", None)
+    if url is None:
+        url = f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+        request._login_then_back = url
+    return url
 
 
 @register.filter
@@ -68,3 +94,81 @@ def seller_moves(listing) -> list[str]:
 def review_labels(flags) -> list[str]:
     """Why an ad is on review, as its seller is told: each open reason's name, once."""
     return list(dict.fromkeys(str(flag.get_code_display()) for flag in flags or ()))
+
+
+@register.simple_tag(takes_context=True)
+def ad_card(context, listing) -> str:
+    """An ad's card, rendered in Python: a page of 24 cards costs a fraction of a millisecond
+    instead of a template include per card. Within a `{% for %}`, the first `eager_cards`
+    covers (the first screen) load at once, the first with high priority; the rest lazily."""
+    covers = getattr(listing, "covers", None)
+    if covers:
+        counter = context.get("forloop", {}).get("counter", 1_000)
+        if counter <= (context.get("eager_cards") or 0):
+            loading = format_html('fetchpriority="{}"', "high" if counter == 1 else "auto")
+        else:
+            loading = mark_safe('loading="lazy"')
+        media = format_html(
+            '<img src="{}" alt="" {} decoding="async" width="480" height="360">',
+            covers[0].thumbnail.url,
+            loading,
+        )
+    else:
+        media = format_html('<span class="ad-card__nophoto">{}</span>', _icon("camera", 32, ""))
+    if listing.image_count > 1:
+        media += format_html(
+            '<span class="ad-card__count">{} {}</span>',
+            _icon("camera", 14, ""),
+            listing.image_count,
+        )
+    price = tenge(listing.price)
+    if listing.negotiable:
+        price = format_html('{} <span class="tag">{}</span>', price, _("negotiable"))
+    published = template_localtime(listing.published_at)
+    day = _day_label(published.date(), get_language())
+    return format_html(
+        '<article class="ad-card">\n  <a class="ad-card__link" href="{}">\n'
+        '    <div class="ad-card__media">{}</div>\n'
+        '    <div class="ad-card__body">\n      <p class="ad-card__price">{}</p>\n'
+        '      <h3 class="ad-card__title">{}</h3>\n'
+        '      <p class="ad-card__meta">{} · <time datetime="{}">{}</time></p>\n'
+        "    </div>\n  </a>\n"
+        '  <div class="ad-card__fav">{}</div>\n</article>\n',
+        listing.get_absolute_url(),
+        media,
+        price,
+        listing.title,
+        listing.city.name,
+        published.isoformat(),
+        day,
+        _favorite(context, listing),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label(day, language: str) -> str:
+    """ "3 дек" (the site's one short date style): one formatting per day and language, not one
+    per card."""
+    from listings.templatetags.dates import short_date
+
+    return short_date(day)
+
+
+def _favorite(context, listing) -> str:
+    """The heart: a form (favorite_button.html) for a signed-in viewer, a login link else."""
+    if not context["user"].is_authenticated:  # the same link on every card of the page
+        request = context["request"]
+        link = getattr(request, "_favorite_login_link", None)
+        if link is None:
+            label = _("Add to favourites")
+            link = request._favorite_login_link = format_html(
+                '<a class="fav__btn" href="{}" aria-label="{}" title="{}">{}</a>',
+                login_then_back(context),
+                label,
+                label,
+                _icon("heart", 22, ""),
+            )
+        return link
+    button = context.template.engine.get_template("components/favorite_button.html")
+    with context.push(listing=listing, is_favorite=listing.pk in context.get("favorite_ids", ())):
+        return button.render(context)

@@ -166,6 +166,7 @@ def test_a_view_counts_once_per_viewer_per_day():
     assert 24 * 3600 - 5 <= redis.ttl(key) <= 24 * 3600
     redis.delete(key)
     assert services.listing_register_view(listing=listing, viewer_key="u1")
+    assert services.listing_views_flush() == 3
     listing.refresh_from_db()
     assert listing.view_count == 3
 

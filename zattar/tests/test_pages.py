@@ -5,16 +5,27 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_every_script_carries_the_csp_nonce(client):
-    response = client.get("/")
+@pytest.mark.parametrize("path", ["/", "/search/?q=x"])
+def test_every_script_carries_the_csp_nonce(client, path):
+    response = client.get(path)
     policy = response["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     scripts = re.findall(r"<script\b[^>]*>", response.text)
-    assert scripts, "the page loads htmx and the splash script"
+    assert scripts, "the page has the splash script"
     for tag in scripts:
         assert f'nonce="{nonce}"' in tag, tag
+        if "src=" in tag:
+            assert " defer" in tag, tag  # no script holds the first paint
     assert "cdn" not in " ".join(scripts).lower()
-    assert "django_htmx/htmx-2" in response.text
+
+
+def test_htmx_is_loaded_only_where_it_is_used(client):
+    from accounts.tests.factories import UserFactory
+
+    assert "django_htmx/htmx-2" not in client.get("/").text  # anonymous home: plain links
+    assert "django_htmx/htmx-2" in client.get("/search/?q=x").text  # live filters
+    client.force_login(UserFactory())
+    assert "django_htmx/htmx-2" in client.get("/").text  # favourites toggle in place
 
 
 def test_splash_is_in_the_page_but_hidden_without_javascript(client):

@@ -17,5 +17,5 @@ BACKWARD = ["DROP INDEX IF EXISTS listing_search_day"]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listings", "0010_lifecycle")]
+    dependencies = [("listings", "0011_pending_photos")]
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
