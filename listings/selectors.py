@@ -127,8 +127,8 @@ def listing_search_count(*, filters: SearchFilters, viewer=None) -> tuple[int, b
     if getattr(viewer, "is_authenticated", False):
         filters = replace(filters, viewer_id=viewer.pk)
     count, is_estimate = search.count_capped(search.matching(filters))
-    if filters.q and count == 0:
-        correction = search.typo_correction(filters.q)
+    if filters.q and count < search.FEW_RESULTS:
+        correction = search.rewrite(filters.q)
         if correction:
             count, is_estimate = search.count_capped(
                 search.matching(replace(filters, q=correction))

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import translate_url
 from django.utils import timezone, translation
 
 from accounts.services import site_language
@@ -44,13 +45,19 @@ def notify(
                     key=key[:120],
                     title=title[:200],
                     body=body,
-                    url=url[:500],
+                    url=_localized(url, user)[:500],
                 )
         except IntegrityError:  # notification_once: this cause was told already
             return None
         tasks.deliver.defer(notification_id=created.pk)
         transaction.on_commit(lambda: _announce(created))
     return created
+
+
+def _localized(url: str, user) -> str:
+    """The page `url` names, in the person's language (/kk/..., /en/..., Russian unprefixed):
+    links built in a job are in the site's language otherwise."""
+    return translate_url(url, site_language(user.language)) if url.startswith("/") else url
 
 
 def _render(*, user, event: str, context: dict | None) -> tuple[str, str]:
@@ -91,7 +98,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
                 key=notice.key[:120],
                 title=title[:200],
                 body=body,
-                url=notice.url[:500],
+                url=_localized(notice.url, notice.user)[:500],
             )
         )
     if not rows:

@@ -23,7 +23,7 @@ def test_shipping_without_details_says_so_under_each_field(client, deal):
     assert response.status_code == 400
     form = dict(response.context["actions"])["SHIPPED"]
     assert list(form.errors) == ["tracking_number"]
-    errors = re.findall(r'<ul class="field__errors" id="id_(\w+)_errors">', response.text)
+    errors = re.findall(r'<ul class="field__errors" id="id_(\w+)_error">', response.text)
     assert errors == ["tracking_number"]
     assert 'value="Kazpost"' in response.text  # what was typed stays
     assert "tracking_number" not in re.sub(

@@ -60,7 +60,7 @@ def test_a_start_without_delivery_details_says_what_is_missing_under_each_field(
     assert response.status_code == 400 and not SafeDeal.objects.exists()
     form = response.context["form"]
     assert set(form.errors) == {"recipient_name", "phone", "city", "carrier"}
-    assert 'id="id_phone_errors"' in response.text and 'id="id_carrier_errors"' in response.text
+    assert 'id="id_phone_error"' in response.text and 'id="id_carrier_error"' in response.text
 
 
 @pytest.mark.parametrize(
@@ -247,8 +247,8 @@ def test_a_ship_without_details_shows_errors_under_the_fields_not_field_names(cl
     response = client.post(reverse("deals:transition", args=[deal.pk]), {"status": "SHIPPED"})
     assert response.status_code == 400
     assert "carrier, tracking_number" not in response.text
-    assert 'id="id_carrier_errors"' in response.text
-    assert 'id="id_tracking_number_errors"' in response.text
+    assert 'id="id_carrier_error"' in response.text
+    assert 'id="id_tracking_number_error"' in response.text
     deal.refresh_from_db()
     assert deal.status == "PENDING"
 
@@ -318,7 +318,7 @@ def test_a_sixth_dispute_photo_is_refused_with_a_clear_error(client, deal):
 
 def test_six_photos_at_once_open_no_dispute(client, deal):
     response = dispute_with_photos(client, deal, 6)
-    assert response.status_code == 400 and 'id="id_photos_errors"' in response.text
+    assert response.status_code == 400 and 'id="id_photos_error"' in response.text
     deal.refresh_from_db()
     assert deal.status == "PENDING" and not DisputePhoto.objects.exists()
 

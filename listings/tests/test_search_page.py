@@ -19,11 +19,13 @@ SEARCH = reverse("listings:search")
 COUNT = reverse("listings:search_count")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+# English pages are under /en/ (Russian ones unprefixed), whatever the browser asks for.
+SEARCH_EN, COUNT_EN = f"/en{SEARCH}", f"/en{COUNT}"
 
 
 def query(url: str) -> dict[str, list[str]]:
     parts = urlsplit(unescape(url))
-    assert parts.path == SEARCH
+    assert parts.path in (SEARCH, SEARCH_EN)
     return parse_qs(parts.query)
 
 
@@ -35,7 +37,7 @@ def chips(html: str) -> dict[str, str]:
 
 def cards(html: str) -> list[int]:
     return [
-        int(pk) for pk in re.findall(r'<article class="ad-card">\s*<a[^>]*href="/ads/(\d+)/', html)
+        int(pk) for pk in re.findall(r'<article class="ad-card">\s*<a[^>]*href="(?:/en|/kk)?/ads/(\d+)[-/]', html)
     ]
 
 
@@ -52,7 +54,7 @@ FILTERS = {
 
 
 def test_each_active_filter_is_a_chip_linking_to_the_search_without_it(client):
-    response = client.get(SEARCH, {**FILTERS, "shown": "48"}, **EN)
+    response = client.get(SEARCH_EN, {**FILTERS, "shown": "48"}, **EN)
     found = chips(response.text)
     assert list(found) == [
         "Remove filter: Bicycles",
@@ -76,7 +78,7 @@ def test_no_chips_without_filters_and_none_for_an_invalid_one(client):
     plain = client.get(SEARCH, {"q": "велосипед", "ordering": "new"})
     assert chips(plain.text) == {} and "chips__clear" not in plain.text
     assert 'id="filters-count"></span>' in plain.text
-    bad = client.get(SEARCH, {"city": "atlantis", "price_min": "abc", "condition": "new"}, **EN)
+    bad = client.get(SEARCH_EN, {"city": "atlantis", "price_min": "abc", "condition": "new"}, **EN)
     assert bad.status_code == 200
     assert list(chips(bad.text)) == ["Remove filter: New"]
 
@@ -84,7 +86,7 @@ def test_no_chips_without_filters_and_none_for_an_invalid_one(client):
 def test_following_a_chip_with_htmx_swaps_the_filters_and_the_results(client):
     ListingFactory(title="Велосипед Stels", condition=Listing.Condition.NEW)
     ListingFactory(title="Велосипед Forward")
-    url = chips(client.get(SEARCH, {"condition": "new"}, **EN).text)["Remove filter: New"]
+    url = chips(client.get(SEARCH_EN, {"condition": "new"}, **EN).text)["Remove filter: New"]
     response = client.get(url, HTTP_HX_TARGET="search-layout", **HTMX)
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<div class="search-layout" id="search-layout">')
@@ -95,7 +97,7 @@ def test_following_a_chip_with_htmx_swaps_the_filters_and_the_results(client):
 def test_a_filter_change_gets_the_results_with_the_counts_out_of_band(client):
     ListingFactory(title="Велосипед Stels", condition=Listing.Condition.NEW)
     response = client.get(
-        SEARCH, {"condition": "new", "city": "almaty"}, HTTP_HX_TARGET="results", **HTMX, **EN
+        SEARCH_EN, {"condition": "new", "city": "almaty"}, HTTP_HX_TARGET="results", **HTMX, **EN
     )
     assert response.text.lstrip().startswith('<div id="results"')
     assert 'id="search-filters"' not in response.text
@@ -128,10 +130,10 @@ def test_the_header_box_is_the_search_pages_query_field(client):
 def test_the_count_endpoint_counts_the_panels_choices(client):
     ListingFactory.create_batch(3)
     ListingFactory(city=City.objects.get(slug="astana"))
-    response = client.get(COUNT, {"city": "almaty"}, **EN)
+    response = client.get(COUNT_EN, {"city": "almaty"}, **EN)
     assert response.status_code == 200
     assert response.json() == {"count": 3, "estimate": False, "label": "Show 3 ads"}
-    assert client.get(COUNT, {"city": "astana"}, **EN).json()["label"] == "Show 1 ad"
+    assert client.get(COUNT_EN, {"city": "astana"}, **EN).json()["label"] == "Show 1 ad"
     assert client.get(COUNT, {"q": "экскаватор"}).json()["count"] == 0
     assert client.get(COUNT).json()["count"] == 4
 
@@ -146,7 +148,7 @@ def test_the_count_endpoint_corrects_a_typo_as_the_page_does(client):
 def test_the_count_endpoint_caps_large_counts(client, monkeypatch):
     monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 2)
     ListingFactory.create_batch(4)
-    body = client.get(COUNT, **EN).json()
+    body = client.get(COUNT_EN, **EN).json()
     assert body["estimate"] is True and body["count"] > 2
     assert body["label"] == "Show 2+ ads"
 

@@ -41,7 +41,7 @@ def test_a_notification_is_mailed_once_in_the_persons_language(smtp_server, run_
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     html = message.get_body(preferencelist=("html",)).get_content()
     text = message.get_body(preferencelist=("plain",)).get_content()
-    link = settings.SITE_URL + "/deals/1/"
+    link = settings.SITE_URL + "/kk/deals/1/"  # the page in the person's language
     assert link in text and f'href="{link}"' in html
     assert Notification.objects.get(user=user).emailed_at is not None
     # A retried job sends nothing more.

@@ -47,7 +47,7 @@ def test_favouriters_hear_of_a_drop_once_a_day_and_never_of_a_rise(ad, smtp_serv
     assert mail["Subject"] == f"Price drop: “{listing.title}”"
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "100\u00a0000\u00a0₸ → 80\u00a0000\u00a0₸" in text
-    assert f"{settings.SITE_URL}/ads/{listing.pk}/" in text
+    assert f"{settings.SITE_URL}/en/ads/{listing.pk}-" in text  # in the fan's language
     set_price(listing, 70_000)  # the same day: nothing more
     set_price(listing, 90_000)  # a rise: no job at all
     assert run_jobs() == ["notifications.price_drop_fanout"]

@@ -183,7 +183,7 @@ def test_a_notification_arrives_encrypted_for_the_browser_and_signed(
     assert browser.read(request) == {
         "title": "Hello, Aru",
         "body": "Safe Deal #1.",
-        "url": settings.SITE_URL + "/deals/1/",
+        "url": settings.SITE_URL + "/en/deals/1/",
         "tag": "deal:1:ship-reminder",
     }
     claims = check_vapid(

@@ -67,7 +67,7 @@ def test_the_feed_lists_ones_own_notifications_and_opening_it_reads_them(client)
     assert "Mine-old" in html and "Mine-new" in html
     assert "Theirs" not in html  # another person's notification is never shown
     assert html.index("Mine-new") < html.index("Mine-old")  # newest first
-    assert 'href="/deals/2/"' in html
+    assert 'href="/en/deals/2/"' in html  # the page in the person's language
     # The new one is highlighted this once; the old one is not.
     new_item = html[html.rindex("<li", 0, html.index("Mine-new")) : html.index("Mine-new")]
     old_item = html[html.rindex("<li", 0, html.index("Mine-old")) : html.index("Mine-old")]

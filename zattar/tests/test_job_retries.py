@@ -281,6 +281,37 @@ def a_daily_digest(smtp_server, **_):
     return lambda: (len(smtp_server.received), Notification.objects.count())
 
 
+@scenario("listings.pending_photos_expire", later=timedelta(days=1, hours=1))
+def a_photo_no_ad_took(client, **_):
+    """A photo uploaded from the ad form and never published: the hourly job a day later
+    deletes it (and its files) once."""
+    from accounts.tests.images import jpeg_with_gps, upload
+    from listings.models import PendingPhoto
+
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("listings:photo_upload"), {"photo": upload(jpeg_with_gps(640, 480, 1), "a.jpg")}
+    )
+    assert response.status_code == 201
+    later = int((timezone.now() + timedelta(days=1, hours=1)).timestamp())
+    app.tasks["listings.pending_photos_expire"].defer(timestamp=later)
+    return lambda: 1 - PendingPhoto.objects.count()  # deleted: 1
+
+
+@scenario("listings.listings_flush_views", later=timedelta(minutes=1))
+def an_ad_seen(client, **_):
+    """An anonymous visitor opens an ad: the view waits in Redis until the minute's job adds
+    it to the ad's count, once."""
+    from listings.models import Listing
+    from listings.tests.factories import ListingFactory
+
+    ad = ListingFactory()
+    assert client.get(ad.get_absolute_url()).status_code == 200
+    later = int((timezone.now() + timedelta(minutes=1)).timestamp())
+    app.tasks["listings.listings_flush_views"].defer(timestamp=later)
+    return lambda: Listing.objects.get(pk=ad.pk).view_count
+
+
 def test_every_job_kind_has_a_retry_scenario():
     assert set(app.tasks) - UPKEEP - set(SCENARIOS) == set()
 
