@@ -3,6 +3,8 @@
 import time
 from dataclasses import replace
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
@@ -51,16 +53,36 @@ SHARED_TTL_SECONDS = 30
 _shared: dict[tuple, tuple[float, object]] = {}
 
 
-def shared(key: tuple, make, ttl: float = SHARED_TTL_SECONDS):
+# Bumped (in the shared cache, after commit) whenever an ad's status, text or price changes: the
+# lists of ads kept in each process's memory are made again at once, not up to `ttl` later, so
+# an ad sold, expired or hidden with its banned seller leaves every list on the next page view.
+LISTS_GENERATION_KEY = "listings:lists-generation"
+
+
+def lists_changed() -> None:
+    """Call inside the transaction that changes an ad: after commit every process's lists of ads
+    are stale."""
+
+    def bump() -> None:
+        try:
+            cache.incr(LISTS_GENERATION_KEY)
+        except ValueError:  # not there yet (or evicted)
+            cache.set(LISTS_GENERATION_KEY, 1, None)
+
+    transaction.on_commit(bump)
+
+
+def shared(key: tuple, make, ttl: float = SHARED_TTL_SECONDS, *, ads: bool = False):
     """What every visitor is shown alike (the catalogue, the newest ads, an ad's similar ones),
-    kept in this process's memory for `ttl` seconds: no query and no cache round trip for the
-    pages everyone opens. A new ad reaches these lists within `ttl` seconds."""
+    kept in this process's memory for `ttl` seconds: no query for the pages everyone opens.
+    Lists of `ads` also follow `lists_changed()` (one cache read per page)."""
     now = time.monotonic()
+    generation = cache.get(LISTS_GENERATION_KEY, 0) if ads else 0
     cached = _shared.get(key)
-    if cached and now - cached[0] < ttl:
+    if cached and now - cached[0] < ttl and cached[2] == generation:
         return cached[1]
     value = make()
-    _shared[key] = (now, value)
+    _shared[key] = (now, value, generation)
     return value
 
 
@@ -187,6 +209,7 @@ def listing_newest(*, limit: int = 12) -> list[Listing]:
     return shared(
         ("newest", limit),
         lambda: list(with_cards(Listing.objects.filter(status=Listing.Status.ACTIVE))[:limit]),
+        ads=True,
     )
 
 
@@ -235,6 +258,7 @@ def listing_similar(*, listing: Listing, limit: int = 8) -> list[Listing]:
                 )
             )[: limit + 1]
         ),
+        ads=True,
     )
     return [other for other in newest if other.pk != listing.pk][:limit]
 

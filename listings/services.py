@@ -22,6 +22,7 @@ from PIL import Image, ImageStat
 from redis.exceptions import RedisError
 
 from accounts.selectors import phone_verified_required
+from listings import selectors
 from listings.errors import (
     CategoryLimitReached,
     DuplicateListing,
@@ -185,6 +186,7 @@ def listing_create(
     )
     _screen(listing, photos=photos)
     _store_photos(listing, list(photos), 0)
+    selectors.lists_changed()
     return listing
 
 
@@ -392,6 +394,7 @@ def listing_update(
     _store_photos(listing, list(photos), first_position)
     if "price" in changed:
         price_dropped(listing=listing, old_price=old_price)  # favouriters told (a job) if lower
+    selectors.lists_changed()
     return listing
 
 
@@ -416,6 +419,7 @@ def _move(listing: Listing, target: str, role: Role, *, fields=()) -> Listing:
         )
     listing.status = target
     listing.save(update_fields=["status", "updated_at", *fields])
+    selectors.lists_changed()
     return listing
 
 
@@ -598,6 +602,7 @@ def _move_all(seller_id: int, source: str, target: str) -> list[int]:
         .values_list("pk", flat=True)
     )
     Listing.objects.filter(pk__in=ids).update(status=target, updated_at=timezone.now())
+    selectors.lists_changed()
     return ids
 
 

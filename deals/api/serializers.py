@@ -75,7 +75,7 @@ class DeliveryInSerializer(serializers.Serializer):
 class DeliveryOutSerializer(serializers.Serializer):
     recipient_name = serializers.CharField(source="delivery_recipient")
     phone = serializers.CharField(source="delivery_phone")
-    city = serializers.SlugRelatedField(source="delivery_city", slug_field="slug", read_only=True)
+    city = serializers.CharField(source="delivery_city.slug", read_only=True, allow_null=True)
     address = serializers.CharField(source="delivery_address")
     pickup_point = serializers.CharField(source="delivery_pickup_point")
     carrier = serializers.CharField(source="delivery_carrier")

@@ -37,7 +37,10 @@ def chips(html: str) -> dict[str, str]:
 
 def cards(html: str) -> list[int]:
     return [
-        int(pk) for pk in re.findall(r'<article class="ad-card">\s*<a[^>]*href="(?:/en|/kk)?/ads/(\d+)[-/]', html)
+        int(pk)
+        for pk in re.findall(
+            r'<article class="ad-card">\s*<a[^>]*href="(?:/en|/kk)?/ads/(\d+)[-/]', html
+        )
     ]
 
 

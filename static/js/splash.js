@@ -1,8 +1,11 @@
-// The first-visit splash. Runs in <head> so the class is set before the first paint; without
-// JavaScript, with reduced motion, or on any later visit nothing is hidden at all.
+// The first-visit splash of the installed app (opened from the home screen, like a native
+// app's launch screen). Runs in <head> so the class is set before the first paint. In a browser
+// tab, without JavaScript, with reduced motion, or on any later visit nothing is hidden: a page
+// opened from a search engine or a shared link shows its content at once.
 (function () {
   var KEY = "zattar:splash-seen";
   var root = document.documentElement;
+  if (!(window.matchMedia && window.matchMedia("(display-mode: standalone)").matches)) return;
   try {
     if (localStorage.getItem(KEY)) return;
     localStorage.setItem(KEY, "1");
