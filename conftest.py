@@ -71,8 +71,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    """Same bcrypt algorithm with fewer rounds, media in a temporary folder, a fresh cache."""
+    """Same bcrypt algorithm with fewer rounds, media in a temporary folder, a fresh cache, and
+    the default language: a request to /kk/ or /en/ leaves its language active in the thread,
+    and reverse() would prefix the next test's URLs with it."""
     from django.core.cache import cache
+    from django.utils import translation
 
     from listings import selectors
 
@@ -81,8 +84,10 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    translation.deactivate()
     yield
     cache.clear()
+    translation.deactivate()
 
 
 # Rows that data migrations load and every test may rely on. A transactional test ends with a

@@ -115,9 +115,9 @@ def lighthouse(url: str, output: Path) -> dict[str, int]:
 
 
 def pages(base: str) -> list[tuple[str, str]]:
-    """Home, a search by words, the first category x city landing page of the sitemap (the search
-    page search engines are given: robots.txt keeps them off query strings, which Lighthouse's
-    SEO score counts against the words search), and the first ad that home links to."""
+    """Home, a search by words (robots.txt lets crawlers in; combinations with filters stay
+    closed), the first category x city landing page of the sitemap, and the first ad that home
+    links to."""
     with urllib.request.urlopen(base + "/", timeout=30) as response:
         home = response.read().decode()
     ad = re.search(r'href="(/(?:[a-z]{2}/)?ads/[^"]+/)"', home).group(1)

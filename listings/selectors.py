@@ -1,5 +1,6 @@
 """Every read of listings that a page, the API or another app needs."""
 
+import contextlib
 import time
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
+from redis.exceptions import RedisError
 
 from listings import search
 from listings.models import Category, City, Favorite, Listing, ListingImage
@@ -67,7 +69,10 @@ def lists_changed() -> None:
         try:
             cache.incr(LISTS_GENERATION_KEY)
         except ValueError:  # not there yet (or evicted)
-            cache.set(LISTS_GENERATION_KEY, 1, None)
+            with contextlib.suppress(RedisError, OSError):
+                cache.set(LISTS_GENERATION_KEY, 1, None)
+        except (RedisError, OSError):  # Redis is down: lists catch up within their ttl
+            pass
 
     transaction.on_commit(bump)
 
@@ -77,8 +82,13 @@ def shared(key: tuple, make, ttl: float = SHARED_TTL_SECONDS, *, ads: bool = Fal
     kept in this process's memory for `ttl` seconds: no query for the pages everyone opens.
     Lists of `ads` also follow `lists_changed()` (one cache read per page)."""
     now = time.monotonic()
-    generation = cache.get(LISTS_GENERATION_KEY, 0) if ads else 0
     cached = _shared.get(key)
+    generation = 0
+    if ads:
+        try:
+            generation = cache.get(LISTS_GENERATION_KEY, 0)
+        except (RedisError, OSError):  # Redis is down: what we hold is good for its ttl
+            generation = cached[2] if cached else 0
     if cached and now - cached[0] < ttl and cached[2] == generation:
         return cached[1]
     value = make()

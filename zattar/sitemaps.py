@@ -193,8 +193,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     prefixes = [""] + [
         f"{code}/" for code, _n in settings.LANGUAGES if code != settings.LANGUAGE_CODE
     ]
-    # The longest rule wins: the sitemap's pages (?p=2) stay open under "Disallow: /*?".
+    # The longest rule wins: the sitemap's pages (?p=2) and a search by words alone
+    # (/search/?q=велосипед, as OLX's /list/q-.../ pages are found) stay open under
+    # "Disallow: /*?"; words with any filter, order or page are combinations and stay closed.
     lines = ["User-agent: *", "Allow: /sitemap-", "Disallow: /*?"]
+    for prefix in prefixes:
+        lines += [f"Allow: /{prefix}search/?q=", f"Disallow: /{prefix}search/?q=*&"]
     lines += [f"Disallow: /{prefix}{path}" for path in PRIVATE for prefix in prefixes]
     lines += ["Disallow: /api/", "Disallow: /admin/", "Disallow: /i18n/", ""]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")

@@ -65,7 +65,8 @@ def test_one_mail_per_conversation_per_hour_with_the_text_the_ad_and_a_link(
     assert mail["Subject"] == f"{people['buyer'].name} wrote to you about “{listing.title}”"
     text = mail.get_body(preferencelist=("plain",)).get_content()
     html = mail.get_body(preferencelist=("html",)).get_content()
-    link = f"{settings.SITE_URL}/chat/{people['conversation'].pk}/"
+    # the page in the recipient's language
+    link = f"{settings.SITE_URL}/en/chat/{people['conversation'].pk}/"
     assert "Is it still for sale? <b>today</b>" in text and link in text
     assert "&lt;b&gt;today&lt;/b&gt;" in html and "<b>today" not in html  # escaped
     assert f"Ad: {listing.title}" in text

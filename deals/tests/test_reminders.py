@@ -62,7 +62,7 @@ def test_reminders_before_both_deadlines_and_review_requests_after(smtp_server, 
     assert ship["To"] == seller.email
     subject = f"Safe Deal #{deal.pk}: ship the item by {local(deal.ship_by)}"
     assert ship["Subject"].strip() == subject
-    link = f"{settings.SITE_URL}/deals/{deal.pk}/"
+    link = f"{settings.SITE_URL}/en/deals/{deal.pk}/"  # the page in the recipient's language
     assert link in ship.get_body(preferencelist=("plain",)).get_content()
 
     with time_machine.travel(deal.ship_by - timedelta(hours=2), tick=False):

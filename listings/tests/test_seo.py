@@ -3,10 +3,13 @@ and link previews, landing pages, the sitemap and robots.txt. All through the HT
 
 import json
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -406,4 +409,46 @@ def test_robots_txt_keeps_crawlers_off_filters_and_private_pages(client):
     ]:
         assert rule in lines
     assert "Disallow: /ads/" not in lines and "Disallow: /search/" not in lines
+    assert {"Allow: /search/?q=", "Disallow: /search/?q=*&", "Allow: /kk/search/?q="} <= set(lines)
     assert f"Sitemap: {HOST}/sitemap.xml" in lines
+
+
+ROBOTS_PARSER = settings.BASE_DIR / "node_modules" / "robots-parser"
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not ROBOTS_PARSER.exists(),
+    reason="needs node and robots-parser (npm ci)",
+)
+def test_robots_txt_read_by_the_parser_lighthouse_uses(client):
+    """Longest rule wins, as Google reads it: a search by words alone may be indexed, any
+    combination with a filter, order or page may not."""
+    cases = {
+        "/search/?q=%D0%B2%D0%B5%D0%BB%D0%BE%D1%81%D0%B8%D0%BF%D0%B5%D0%B4": True,
+        "/kk/search/?q=iphone": True,
+        "/search/?q=iphone&city=almaty": False,
+        "/en/search/?q=iphone&order=cheap": False,
+        "/search/?city=almaty&condition=new": False,
+        "/search/": True,
+        "/almaty/transport/": True,
+        "/ads/12-velosiped/": True,
+        "/sitemap-ads.xml?p=2": True,
+        "/?utm_source=x": False,
+        "/accounts/login/": False,
+        "/kk/chat/": False,
+    }
+    script = (
+        "const robots = require(process.argv[1])('http://testserver/robots.txt', process.argv[2]);"
+        "for (const path of process.argv.slice(3))"
+        " console.log(robots.isAllowed('http://testserver' + path, 'Googlebot') ? 1 : 0);"
+    )
+    robots = client.get("/robots.txt").text
+    result = subprocess.run(
+        ["node", "-e", script, str(ROBOTS_PARSER), robots, *cases],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    allowed = [line == "1" for line in result.stdout.split()]
+    assert dict(zip(cases, allowed, strict=True)) == cases
