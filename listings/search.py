@@ -192,7 +192,9 @@ def word_variants(token: str) -> list[tuple[str, float]]:
 def rewrite(q: str) -> str | None:
     """The words rewritten into what the shopper most likely meant, or None when nothing needed
     or could be rewritten. Each word keeps the variant closest to a title word (similarity 1 for
-    a known word); one query against the small vocabulary scores every variant."""
+    a known word). Known variants are looked up first (one index probe for all); only the words
+    none of whose variants is known are scored against the vocabulary by trigrams, one query
+    for all their variants."""
     tokens = q.split()
     variants = {
         index: word_variants(token)
@@ -203,13 +205,24 @@ def rewrite(q: str) -> str | None:
     if not lookups:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
-            "t(token) LEFT JOIN LATERAL (SELECT word FROM listings_searchterm WHERE word %% "
-            "t.token ORDER BY word <-> t.token LIMIT 1) AS n ON true",
-            [lookups],
+        cursor.execute("SELECT word FROM listings_searchterm WHERE word = ANY(%s)", [lookups])
+        nearest = {word: (word, 1.0) for (word,) in cursor.fetchall()}
+        unknown = sorted(
+            {
+                text
+                for options in variants.values()
+                if not any(text in nearest for text, _ in options)
+                for text, _ in options
+            }
         )
-        nearest = {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
+        if unknown:
+            cursor.execute(
+                "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
+                "t(token) LEFT JOIN LATERAL (SELECT word FROM listings_searchterm WHERE word %% "
+                "t.token ORDER BY word <-> t.token LIMIT 1) AS n ON true",
+                [unknown],
+            )
+            nearest |= {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
     changed = False
     for index, options in variants.items():
         best, best_score = tokens[index], 0.0
@@ -247,9 +260,11 @@ def relevance_candidates(qs: QuerySet[Listing]):
 
 
 # Relevance for words of middling frequency (alone, without filters, between these many active
-# ads) first looks among the newest days only, through the (words, day) index.
+# ads) first looks among the newest weeks only, through the (words, week) index. GIN cannot take
+# an array: every week asked for is a scan of its own that walks the words' postings, so a few
+# weeks (two, as a rule) cost far less than the dozen days they cover would.
 WINDOW_WORD_ADS = (10 * RANK_CANDIDATES, 100 * RANK_CANDIDATES)
-DAY_SQL = "date_trunc('day', \"listings_listing\".\"published_at\" AT TIME ZONE 'UTC')"
+WEEK_SQL = "date_trunc('week', \"listings_listing\".\"published_at\" AT TIME ZONE 'UTC')"
 SPAN_TTL_SECONDS = 600
 _span: list = []
 
@@ -275,39 +290,53 @@ def word_frequency(q: str, estimate: int | None) -> int | None:
     words = [token for token in WORD.findall(q) if not token.isdigit()]
     if len(words) <= 1 or '"' in q or "-" in q or (estimate or 0) < 100:
         return estimate
-    estimates = [
-        estimated_count(
-            Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
-        )
-        for word in words[:4]
-    ]
-    return min(estimates)
+    return min(word_estimate(word.lower()) for word in words[:4])
 
 
-def recent_days(frequency: int) -> list[datetime]:
-    """The newest days that should hold about twice `RANK_CANDIDATES` matches."""
+_word_estimates: dict[str, tuple[float, int]] = {}
+WORD_ESTIMATES_KEPT = 10_000
+
+
+def word_estimate(word: str) -> int:
+    """The planner's estimate of the active ads holding `word`, kept in memory for as long as
+    the table's span (the statistics behind it change only when the table is analysed)."""
+    now = time.monotonic()
+    kept = _word_estimates.get(word)
+    if kept and now - kept[0] < SPAN_TTL_SECONDS:
+        return kept[1]
+    if len(_word_estimates) >= WORD_ESTIMATES_KEPT:
+        _word_estimates.clear()
+    estimate = estimated_count(
+        Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
+    )
+    _word_estimates[word] = (now, estimate)
+    return estimate
+
+
+def recent_weeks(frequency: int) -> list[datetime]:
+    """The newest weeks (Monday, UTC) that should hold about twice `RANK_CANDIDATES` matches."""
     span = active_span_days()
     days = max(1, math.ceil(span * 2 * RANK_CANDIDATES / frequency))
-    today = (
-        timezone.now()
-        .astimezone(UTC)
-        .replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    today = timezone.now().astimezone(UTC).replace(tzinfo=None)
+    monday = (today - timedelta(days=today.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
     )
-    return [today - timedelta(days=n) for n in range(days + 1)]
+    weeks = 1 + max(0, math.ceil((days - (today - monday).days - 1) / 7))
+    return [monday - timedelta(weeks=n) for n in range(weeks)]
 
 
 def relevance_candidate_ids(
     qs: QuerySet[Listing], filters: SearchFilters, estimate: int | None
 ) -> list[int]:
     """The ids of the newest `RANK_CANDIDATES` matches. For words of middling frequency the
-    newest days are looked at first: when they hold enough matches those are the newest ones
-    (the same answer), read through the (words, day) index instead of every match's row."""
+    newest weeks are looked at first: when they hold enough matches those are the newest ones
+    (the same answer), read through the (words, week) index instead of every match's row."""
     unfiltered = filters == SearchFilters(q=filters.q, ordering=filters.ordering)
     if unfiltered and estimate is not None:
         frequency = word_frequency(filters.q, estimate)
         if frequency and WINDOW_WORD_ADS[0] <= frequency <= WINDOW_WORD_ADS[1]:
-            days = recent_days(frequency)
-            window = qs.extra(where=[f"{DAY_SQL} = ANY(%s::timestamp[])"], params=[days])
+            weeks = recent_weeks(frequency)
+            window = qs.extra(where=[f"{WEEK_SQL} = ANY(%s::timestamp[])"], params=[weeks])
             ids = list(relevance_candidates(window))
             if len(ids) >= RANK_CANDIDATES:
                 return ids

@@ -190,7 +190,8 @@ def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
         offset = 0
     else:
         offset = (page - 1) * page_size
-    rows = page_rows(qs, offset, page_size + 1)
+    nothing = ordering == search.Ordering.RELEVANCE and not candidates
+    rows = [] if nothing else page_rows(qs, offset, page_size + 1)
     has_next = len(rows) > page_size
     items = rows[:page_size]
     next_cursor = None

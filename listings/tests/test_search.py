@@ -150,3 +150,45 @@ def test_cursor_pages_cover_every_ad_once(ordering):
 def test_a_forged_cursor_is_refused():
     with pytest.raises(search.InvalidCursor):
         listing_search(filters=SearchFilters(ordering="new"), cursor="not-a-cursor")
+
+
+def test_recent_weeks_cover_the_days_a_middling_word_needs(time_machine):
+    time_machine.move_to("2026-12-04 15:00Z", tick=False)  # a Friday: this week holds 5 days
+    ListingFactory(published_at=timezone.now() - timedelta(days=110))
+    search._span[:] = []
+    monday = timezone.datetime(2026, 11, 30)
+    # 11 days: this week's five and six of the week before
+    assert search.recent_weeks(frequency=round(110 * 2 * search.RANK_CANDIDATES / 11)) == [
+        monday,
+        monday - timedelta(weeks=1),
+    ]
+    # 5 days: this week alone; 13 days: three weeks
+    assert search.recent_weeks(frequency=110 * 2 * search.RANK_CANDIDATES // 5) == [monday]
+    assert len(search.recent_weeks(frequency=110 * 2 * search.RANK_CANDIDATES // 13)) == 3
+
+
+@pytest.mark.parametrize("claimed", [40, 4_000], ids=["window-holds-enough", "falls-back"])
+def test_relevance_candidates_through_the_week_window_are_the_newest_matches(
+    monkeypatch, django_assert_num_queries, time_machine, claimed
+):
+    """The window only chooses how the newest matches are read, never which: with the word's
+    frequency claimed right the recent weeks hold enough; claimed far too high they hold too
+    few and every match is read instead. Either way: the newest five."""
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 5)
+    monkeypatch.setattr(search, "WINDOW_WORD_ADS", (1, 10**6))
+    time_machine.move_to("2026-12-04 15:00Z", tick=False)  # a Friday: 3 ads in this week
+    search._span[:] = []
+    now = timezone.now()
+    ads = [
+        ListingFactory(
+            title=f"Galaxy {n}", description=DESC, published_at=now - timedelta(days=2 * n)
+        )
+        for n in range(40)
+    ]
+    ListingFactory(title="Велосипед", description=DESC, published_at=now)  # no match
+    filters = SearchFilters(q="galaxy")
+    # the span of the ads' days, the recent weeks (and, when they hold too few, every match)
+    with django_assert_num_queries(2 if claimed == 40 else 3) as queries:
+        ids = search.relevance_candidate_ids(search.matching(filters), filters, estimate=claimed)
+    assert "date_trunc('week'" in queries.captured_queries[1]["sql"]
+    assert ids == [ad.pk for ad in ads[:5]]
