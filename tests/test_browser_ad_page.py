@@ -222,8 +222,9 @@ def test_gallery_viewer_keys_swipe_and_escape(ad, server, browser, viewport):
     shoot(page, f"viewer-{viewport['width']}")
     page.keyboard.press("Escape")
     assert not viewer.is_visible()
-    # back on the page: focus returns to the photo now shown, which the strip shows too
-    assert page.evaluate("document.activeElement.dataset.index") == "1"
+    # back on the page: focus returns to the photo now shown, which the strip shows too (the
+    # dialog's close event, which moves it there, is dispatched in a task of its own)
+    page.wait_for_function("() => document.activeElement.dataset.index === '1'", timeout=5000)
     assert page.locator("[data-gallery-counter]").inner_text() == "2 / 5"
     assert thumbs.nth(1).get_attribute("aria-current") == "true"
     assert page.evaluate("window.scrollY") == 120
