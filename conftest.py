@@ -77,10 +77,11 @@ def _fast_and_isolated(settings, tmp_path):
     from django.core.cache import cache
     from django.utils import translation
 
-    from listings import selectors
+    from listings import search, selectors
 
     selectors._reference.clear()
     selectors.shared_clear()
+    search._word_estimates.clear()
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()

@@ -207,20 +207,17 @@ def rewrite(q: str) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT word FROM listings_searchterm WHERE word = ANY(%s)", [lookups])
         nearest = {word: (word, 1.0) for (word,) in cursor.fetchall()}
-        unknown = sorted(
-            {
-                text
-                for options in variants.values()
-                if not any(text in nearest for text, _ in options)
-                for text, _ in options
-            }
-        )
+        unknown: set[str] = set()  # the variants of the words none of whose variants is known
+        for options in variants.values():
+            texts = {text for text, _ in options}
+            if not texts & nearest.keys():
+                unknown |= texts
         if unknown:
             cursor.execute(
                 "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
                 "t(token) LEFT JOIN LATERAL (SELECT word FROM listings_searchterm WHERE word %% "
                 "t.token ORDER BY word <-> t.token LIMIT 1) AS n ON true",
-                [unknown],
+                [sorted(unknown)],
             )
             nearest |= {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
     changed = False
@@ -321,7 +318,8 @@ def recent_weeks(frequency: int) -> list[datetime]:
     monday = (today - timedelta(days=today.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    weeks = 1 + max(0, math.ceil((days - (today - monday).days - 1) / 7))
+    this_week = today.weekday() + 1  # days of this week so far, today included
+    weeks = 1 + max(0, math.ceil((days - this_week) / 7))
     return [monday - timedelta(weeks=n) for n in range(weeks)]
 
 

@@ -66,13 +66,11 @@ def lists_changed() -> None:
     are stale."""
 
     def bump() -> None:
-        try:
-            cache.incr(LISTS_GENERATION_KEY)
-        except ValueError:  # not there yet (or evicted)
-            with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(RedisError, OSError):  # Redis is down: lists live out their ttl
+            try:
+                cache.incr(LISTS_GENERATION_KEY)
+            except ValueError:  # not there yet (or evicted)
                 cache.set(LISTS_GENERATION_KEY, 1, None)
-        except (RedisError, OSError):  # Redis is down: lists catch up within their ttl
-            pass
 
     transaction.on_commit(bump)
 
