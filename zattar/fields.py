@@ -5,6 +5,7 @@
 accepted what its schema says it refuses; these refuse it with DRF's own message ("Not a valid
 string."). And where DRF reads an optional form field sent empty (`name=`) as left out, these read
 it as the blank text it is: "may not be blank", as the schema's minLength says, not a quiet no-op.
+Their maxLength counts the text as sent, before the spaces around it are trimmed.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,11 @@ class TextOnly:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # The length as sent, as the schema's maxLength counts it: DRF trims the spaces around
+        # the text first, so 101 characters with a leading space passed a max_length of 100.
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
         return super().to_internal_value(data)
 
 

@@ -8,12 +8,17 @@ lets the decoder's RecursionError through (a 500 for `[[[[...]]]]`). Here:
   than three levels, and a deep value would only reach code that recurses over it;
 - so is a lone surrogate (`"\\ud800"`), valid JSON syntax but not text: an error message that
   echoed it back (`"x" is not a valid choice`) could not be encoded, a 500.
+
+And its multipart parser: DRF's, except that a body that carries bytes but no part Django could
+read (a part without headers, text outside any part) is a parse error (400), not an empty form
+that an endpoint whose fields are all optional would act on.
 """
 
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.http import parse_header_parameters
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
@@ -67,3 +72,20 @@ class JSONParser(parsers.JSONParser):
         if problem:
             raise ParseError(f"JSON parse error - {problem}")
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        if parsed.data or parsed.files:
+            return parsed
+        request = (parser_context or {}).get("request")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        except ValueError:
+            length = 0
+        boundary = parse_header_parameters(media_type or "")[1].get("boundary", "")
+        # An empty form is the closing delimiter alone: "--boundary--", maybe with line breaks.
+        if length > len(boundary) + 8:
+            raise ParseError("Multipart form parse error - the body holds no readable part.")
+        return parsed

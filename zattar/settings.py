@@ -492,7 +492,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "zattar.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "zattar.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "zattar.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "zattar.pagination.PageNumberPagination",

@@ -301,3 +301,32 @@ def test_daphne_leaves_a_malformed_multipart_body_to_django(tmp_path):
     assert answer.value.code == 400
     assert answer.value.headers["Content-Type"] == "application/json"
     assert set(json.loads(body)) == {"refresh"}
+
+
+def test_a_multipart_body_with_no_readable_part_is_a_400_not_an_empty_form():
+    """Found by the API fuzz test: bytes between the boundaries without a part's headers were
+    read as an empty form, and `feed/read` (all fields optional) marked everything read."""
+    api = api_for(UserFactory())
+    url = "/api/v1/users/me/notifications/feed/read"
+    boundary = "464d5e1f2789d350107758de5e2f5deb"
+    content_type = f"multipart/form-data; boundary={boundary}"
+    garbled = f"--{boundary}\r\n219584592892--{boundary}--\r\n"
+    response = api.generic("POST", url, garbled, content_type=content_type)
+    assert response.status_code == 400
+    assert "no readable part" in response.json()["detail"]
+    # an empty form (the closing delimiter alone) and a real part still parse
+    empty = api.generic("POST", url, f"--{boundary}--\r\n", content_type=content_type)
+    assert empty.status_code == 200 and empty.json() == {"read": 0, "unread": 0}
+    assert api.post(url, {"ids": [1]}, format="multipart").status_code == 200
+
+
+def test_max_length_counts_the_text_as_sent_before_its_spaces_are_trimmed():
+    """Found by the API fuzz test: 101 characters with a leading space were trimmed to 100 and
+    accepted, where the schema's maxLength of 100 refuses them."""
+    api = api_for(UserFactory())
+    url = "/api/v1/users/me/saved-searches"
+    too_long = api.post(url, {"name": " " + "д" * 100, "params": {}}, format="json")
+    assert too_long.status_code == 400 and set(too_long.json()) == {"name"}
+    created = api.post(url, {"name": "  Диваны  ", "params": {}}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["name"] == "Диваны"  # still trimmed
