@@ -11,7 +11,7 @@ Their maxLength counts the text as sent, before the spaces around it are trimmed
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
-from rest_framework.utils import html
+from rest_framework.utils import html, json
 
 
 class TextOnly:
@@ -54,3 +54,25 @@ class ChangesSomething:
         if self.partial and not attrs:
             raise serializers.ValidationError(_("Send at least one field to change."), code="empty")
         return attrs
+
+
+class DictField(serializers.DictField):
+    """An object, also from a form or multipart body: DRF reads only `name.key` fields there and
+    ignores the object sent whole as one field (a part of `Content-Type: application/json`),
+    so `params=[1, 2]` became `{}`, an object nobody sent. Here the whole field is read as JSON
+    (anything but an object is refused as DRF refuses it in a JSON body), and a form with
+    neither leaves the field out (required: 400)."""
+
+    def get_value(self, dictionary):
+        if not html.is_html_input(dictionary):
+            return super().get_value(dictionary)
+        if self.field_name in dictionary:
+            sent = dictionary.get(self.field_name)
+            try:
+                return json.loads(sent)
+            except (TypeError, ValueError):
+                return sent  # text, not an object: "Expected a dictionary of items..."
+        prefix = f"{self.field_name}."
+        if not any(key.startswith(prefix) for key in dictionary):
+            return empty
+        return super().get_value(dictionary)

@@ -3,10 +3,10 @@ from rest_framework import serializers
 
 from searches.forms import PARAMETERS, SearchParamsForm
 from searches.models import Frequency, SavedSearch
-from zattar.fields import ChangesSomething, CharField
+from zattar.fields import ChangesSomething, CharField, DictField
 
 
-class ParamsField(serializers.DictField):
+class ParamsField(DictField):
     """The search page's filters, validated by its form: errors come back per parameter
     (`{"params": {"price_min": [...]}}`); the value is the cleaned filters."""
 

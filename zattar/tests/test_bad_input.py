@@ -330,3 +330,29 @@ def test_max_length_counts_the_text_as_sent_before_its_spaces_are_trimmed():
     created = api.post(url, {"name": "  Диваны  ", "params": {}}, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["name"] == "Диваны"  # still trimmed
+
+
+SAVED_SEARCHES = "/api/v1/users/me/saved-searches"
+
+
+@pytest.mark.parametrize("sent", ["[[true], [-1539, -101]]", "cheap bikes", "7"])
+def test_an_object_sent_whole_in_a_form_as_anything_else_is_a_400(sent):
+    """A multipart part holding JSON that is not an object was read as no filters at all (a
+    saved search of every ad)."""
+    user = UserFactory()
+    response = api_for(user).post(SAVED_SEARCHES, {"name": "x", "params": sent}, format="multipart")
+    assert response.status_code == 400 and set(response.json()) == {"params"}
+    assert not user.saved_searches.exists()
+
+
+def test_an_object_in_a_form_whole_as_json_or_by_keys_is_read():
+    user = UserFactory()
+    client = api_for(user)
+    whole = client.post(
+        SAVED_SEARCHES, {"params": json.dumps({"q": "велосипед"})}, format="multipart"
+    )
+    by_keys = client.post(SAVED_SEARCHES, {"params.q": "самокат"}, format="multipart")
+    assert (whole.status_code, by_keys.status_code) == (201, 201)
+    assert [whole.json()["params"]["q"], by_keys.json()["params"]["q"]] == ["велосипед", "самокат"]
+    left_out = client.post(SAVED_SEARCHES, {"name": "x"}, format="multipart")
+    assert left_out.status_code == 400 and set(left_out.json()) == {"params"}
