@@ -86,6 +86,13 @@ def messages_page(
     return list(reversed(qs.order_by("-id")[:limit]))
 
 
+# unread_total as one plain statement (parameter: the user's id), for the header's badges, which
+# every signed-in page shows: notifications.context_processors counts both badges in one query.
+UNREAD_TOTAL_SQL = (
+    f"SELECT count(*) FROM {Message._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL"
+)
+
+
 def unread_total(*, user=None, user_id: int | None = None) -> int:
     if user_id is None:
         if not getattr(user, "is_authenticated", False):

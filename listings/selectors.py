@@ -55,9 +55,10 @@ SHARED_TTL_SECONDS = 30
 _shared: dict[tuple, tuple[float, object]] = {}
 
 
-# Bumped (in the shared cache, after commit) whenever an ad's status, text or price changes: the
-# lists of ads kept in each process's memory are made again at once, not up to `ttl` later, so
-# an ad sold, expired or hidden with its banned seller leaves every list on the next page view.
+# Bumped (in the shared cache, after commit) whenever an ad's status, text, price or photos
+# change: the lists of ads kept in each process's memory, and the pages kept for anonymous
+# visitors (zattar.page_cache), are made again at once, not up to `ttl` later, so an ad sold,
+# expired or hidden with its banned seller leaves every list on the next page view.
 LISTS_GENERATION_KEY = "listings:lists-generation"
 
 

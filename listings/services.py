@@ -704,6 +704,7 @@ def listing_images_add(
     listing.save(update_fields=["image_count", "updated_at"])
     if listing.status in (Listing.Status.ACTIVE, Listing.Status.ON_REVIEW, Listing.Status.EXPIRED):
         _screen(listing, photos=photos, changed=set())  # the photos only: the text is as it was
+    selectors.lists_changed()  # a new cover on the cards, the gallery of kept ad pages
     return _store_photos(listing, list(photos), position)
 
 
@@ -735,6 +736,7 @@ def listing_image_delete(*, listing_id: int, seller, image_id: int) -> None:
     _renumber(listing, remaining)
     listing.image_count = len(remaining)
     listing.save(update_fields=["image_count", "updated_at"])
+    selectors.lists_changed()
     transaction.on_commit(partial(delete_quietly, files))
 
 
@@ -746,6 +748,7 @@ def listing_images_reorder(*, listing_id: int, seller, image_ids: list[int]) -> 
     if len(image_ids) != len(current) or set(image_ids) != current:
         raise InvalidPhotoOrder(_("Give every photo of the ad exactly once."))
     _renumber(listing, image_ids)
+    selectors.lists_changed()
 
 
 PENDING_VIEWS = "listing-views:pending"  # a Redis hash: ad id -> views not yet in view_count
@@ -761,25 +764,24 @@ def _redis_client():
     return get_client(write=True) if get_client else None
 
 
-def listing_register_view(*, listing: Listing, viewer_key: str) -> bool:
+def listing_register_view(*, listing_id: int, viewer_key: str) -> bool:
     """Count one view per viewer per 24 hours; the cache's atomic add decides who is new.
 
     The view is added to a Redis hash, not to the ad's row: listing_views_flush moves the
     counts into view_count once a minute (one UPDATE for all ads viewed). Best effort: with
     the cache (Redis) away the view is not counted, and the page is served."""
     try:
-        new = cache.add(f"listing-view:{listing.pk}:{viewer_key}", 1, VIEW_WINDOW_SECONDS)
+        new = cache.add(f"listing-view:{listing_id}:{viewer_key}", 1, VIEW_WINDOW_SECONDS)
         if not new:
             return False
         client = _redis_client()
         if client is not None:
-            client.hincrby(cache.make_and_validate_key(PENDING_VIEWS), str(listing.pk), 1)
+            client.hincrby(cache.make_and_validate_key(PENDING_VIEWS), str(listing_id), 1)
     except RedisError as error:
-        logger.warning("view of listing %s not counted: %r", listing.pk, error)
+        logger.warning("view of listing %s not counted: %r", listing_id, error)
         return False
     if client is None:
-        Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
-    listing.view_count += 1
+        Listing.objects.filter(pk=listing_id).update(view_count=F("view_count") + 1)
     return True
 
 

@@ -12,7 +12,9 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,9 +40,10 @@ from listings.forms import (
 )
 from listings.landing import landing_for, landing_get
 from listings.models import Listing, PendingPhoto
-from listings.templatetags.listings import tenge, thousands
-from zattar import throttling
+from listings.templatetags.listings import fill_favorites, tenge, thousands
+from zattar import page_cache, throttling
 from zattar.errors import DomainError
+from zattar.page_cache import anonymous_page
 from zattar.redirects import safe_next
 
 PAGE_SIZE = 24
@@ -76,6 +79,7 @@ def _with_favorites(request: HttpRequest, listings) -> set[int]:
 
 
 @require_GET
+@anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
     newest = selectors.listing_newest(limit=12)
     return render(
@@ -159,6 +163,7 @@ def _show_ads_label(count: int, is_estimate: bool) -> str:
 
 
 @require_GET
+@anonymous_page
 def search_page(
     request: HttpRequest, city: str | None = None, category: str | None = None
 ) -> HttpResponse:
@@ -263,35 +268,90 @@ def search_count(request: HttpRequest) -> JsonResponse:
 SELLER_TABS = [s for s in Listing.Status.values if s != Listing.Status.BLOCKED]
 
 
-@require_GET
-def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+def _count_kept_view(request: HttpRequest, meta: dict) -> None:
+    """An anonymous visitor served a kept ad page is counted as one who got it rendered."""
+    if "count_view" in meta:
+        key = viewer_key(request)
+        services.listing_register_view(listing_id=meta["count_view"], viewer_key=key)
+
+
+AD_PARTS = ("seo", "content", "scripts")
+
+
+def _viewer_kind(request: HttpRequest) -> str:
+    """What an ad page differs by between the viewers who are not its seller (besides their
+    hearts): how they can get the seller's phone number."""
+    if not request.user.is_authenticated:
+        return "anonymous"
+    return "verified" if request.user.phone_verified else "unverified"
+
+
+def _ad_parts(request: HttpRequest, listing: Listing, *, is_seller: bool) -> dict:
+    """The ad page's parts (listings/_detail.html), hearts as marks, and what the view needs
+    of the ad besides; nothing in it is any viewer's own."""
+    similar = selectors.listing_similar(listing=listing)
+    context = {
+        "listing": listing,
+        "safe_deal": offers_safe_deal(listing),
+        "is_seller": is_seller,
+        "similar": similar,
+        "favorite_marks": True,
+    }
+    return {
+        "parts": {
+            name: render_to_string(f"listings/_detail.html#{name}", context, request)
+            for name in AD_PARTS
+        },
+        "title": listing.title,
+        "slug": listing.slug,
+        "url": listing.get_absolute_url(),
+        "seller_id": listing.seller_id,
+        "active": listing.status == Listing.Status.ACTIVE,
+        "ids": [listing.pk, *(other.pk for other in similar)],
+    }
+
+
+def _public_ad_parts(request: HttpRequest, pk: int) -> dict | None:
     listing = selectors.listing_get_page(listing_id=pk)
-    if listing is None:
-        own = (
-            selectors.listing_get_for_seller(listing_id=pk, seller=request.user)
-            if request.user.is_authenticated
+    return None if listing is None else _ad_parts(request, listing, is_seller=False)
+
+
+@require_GET
+@anonymous_page(on_hit=_count_kept_view)
+def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """An ad's page. What anyone but its seller sees is rendered once and kept for the ad's
+    next visitors (per kind of viewer); the hearts and the tokens are each viewer's own."""
+    user = request.user
+    ad = page_cache.fragment(
+        request, "ad", lambda: _public_ad_parts(request, pk), _viewer_kind(request)
+    )
+    is_seller = user.is_authenticated and ad is not None and ad["seller_id"] == user.pk
+    if ad is None or is_seller:  # not public (its seller may see it), or its seller's own page
+        listing = (
+            selectors.listing_get_for_seller(listing_id=pk, seller=user)
+            if user.is_authenticated
             else None
         )
-        if own is None:
+        if listing is None:
             raise Http404(_("No such ad."))
-        listing = own
-    if (slug or "") != listing.slug:  # an old /ads/<id>/ link, or the title changed since
-        return _permanent_redirect(request, listing.get_absolute_url())
-    is_seller = request.user.is_authenticated and listing.seller_id == request.user.pk
-    if not is_seller and listing.status == Listing.Status.ACTIVE:
-        services.listing_register_view(listing=listing, viewer_key=viewer_key(request))
-    similar = selectors.listing_similar(listing=listing)
-    return render(
-        request,
-        "listings/detail.html",
-        {
-            "listing": listing,
-            "safe_deal": offers_safe_deal(listing),
-            "is_seller": is_seller,
-            "similar": similar,
-            "favorite_ids": _with_favorites(request, [listing, *similar]),
-        },
-    )
+        is_seller = True
+        with page_cache.marks(request):
+            ad = _ad_parts(request, listing, is_seller=True)
+    if (slug or "") != ad["slug"]:  # an old /ads/<id>/ link, or the title changed since
+        return _permanent_redirect(request, ad["url"])
+    counted = ad["active"] and not is_seller
+    if counted:
+        services.listing_register_view(listing_id=pk, viewer_key=viewer_key(request))
+    favorites = selectors.favorite_ids(user=user, listing_ids=ad["ids"])
+    parts = ad["parts"] | {  # the kept part, its marks made into buttons by format_html
+        "content": mark_safe(
+            fill_favorites(request, ad["parts"]["content"], favorites, page_cache.CSRF_MARK)
+        )
+    }
+    response = render(request, "listings/detail.html", {"title": ad["title"], "parts": parts})
+    if counted:
+        response.page_cache_meta = {"count_view": pk}
+    return page_cache.fill_marks(request, response)
 
 
 @login_required

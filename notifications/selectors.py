@@ -10,6 +10,12 @@ def feed(*, user) -> list[Notification]:
     return list(Notification.objects.filter(user=user)[:FEED_SIZE])
 
 
+# unread_count as one plain statement (parameter: the user's id), for the header's bell.
+UNREAD_COUNT_SQL = (
+    f"SELECT count(*) FROM {Notification._meta.db_table} WHERE user_id = %s AND read_at IS NULL"
+)
+
+
 def unread_count(*, user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0

@@ -114,8 +114,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chat.context_processors.unread",
                 "notifications.context_processors.unread",
+                "zattar.page_cache.placeholders",  # last: a kept page's CSRF and nonce marks
             ],
         },
     }
@@ -195,6 +195,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Anonymous visitors' pages (search, landing, ad, home) kept this long unless an ad changes first
+# (zattar.page_cache); 0 keeps none.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=30)
 
 CHAT_FLOOD_LIMIT = env.int("CHAT_FLOOD_LIMIT", default=20)  # messages per user per window
 CHAT_FLOOD_WINDOW_SECONDS = env.int("CHAT_FLOOD_WINDOW_SECONDS", default=10)

@@ -177,8 +177,11 @@ class ListingDetailView(APIView):
     @extend_schema(responses=ListingSerializer, tags=["listings"])
     def get(self, request: Request, pk: int) -> Response:
         listing = _visible_listing(request, pk)
-        if listing.status == Listing.Status.ACTIVE and listing.seller_id != request.user.pk:
-            services.listing_register_view(listing=listing, viewer_key=_api_viewer(request))
+        counted = listing.status == Listing.Status.ACTIVE and listing.seller_id != request.user.pk
+        if counted and services.listing_register_view(
+            listing_id=listing.pk, viewer_key=_api_viewer(request)
+        ):
+            listing.view_count += 1
         return Response(ListingSerializer(listing, context={"request": request}).data)
 
     @extend_schema(

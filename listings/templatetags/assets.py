@@ -29,3 +29,29 @@ def _read(path: str) -> str:
         raise template.TemplateSyntaxError(f"inline_static: no static file {path!r}")
     with open(found, encoding="utf-8") as source:
         return source.read()
+
+
+_rendered: dict[tuple, str] = {}
+
+
+class KeptNode(template.Node):
+    def __init__(self, nodelist, name: str, keys: list):
+        self.nodelist, self.name, self.keys = nodelist, name, keys
+
+    def render(self, context) -> str:
+        from django.utils.translation import get_language
+
+        key = (self.name, get_language(), *(k.resolve(context) for k in self.keys))
+        if settings.DEBUG or key not in _rendered:
+            _rendered[key] = self.nodelist.render(context)
+        return _rendered[key]
+
+
+@register.tag
+def kept(parser, token):
+    """`{% kept "name" var ... %}...{% endkept %}`: markup that depends only on the language and
+    the vars (links and their labels), rendered once per process for each of them."""
+    name, *keys = token.split_contents()[1:]
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(nodelist, name.strip("\"'"), [parser.compile_filter(k) for k in keys])

@@ -1,4 +1,5 @@
 import functools
+import re
 from urllib.parse import urlencode
 
 from django import template
@@ -154,21 +155,80 @@ def _day_label(day, language: str) -> str:
     return short_date(day)
 
 
+FAVORITE_MARK = "<!--zattar-favorite:{}-->"
+FAVORITE_MARKS = re.compile(r"<!--zattar-favorite:(\d+)-->")
+
+
 def _favorite(context, listing) -> str:
-    """The heart: a form (favorite_button.html) for a signed-in viewer, a login link else."""
-    if not context["user"].is_authenticated:  # the same link on every card of the page
-        request = context["request"]
+    """The heart of a card or an ad: where a page is rendered to be kept for everyone
+    (`favorite_marks`), a mark that `fill_favorites` turns into the viewer's own heart."""
+    if context.get("favorite_marks"):
+        return mark_safe(FAVORITE_MARK.format(int(listing.pk)))
+    is_favorite = listing.pk in context.get("favorite_ids", ())
+    return favorite_html(context["request"], listing.pk, is_favorite, context.get("csrf_token"))
+
+
+@register.simple_tag(takes_context=True)
+def favorite(context, listing) -> str:
+    """`{% favorite listing %}`: the heart of the ad itself, as on its cards."""
+    return _favorite(context, listing)
+
+
+@register.simple_tag(takes_context=True)
+def favorite_button(context, listing, is_favorite: bool) -> str:
+    return favorite_html(context["request"], listing.pk, is_favorite, context.get("csrf_token"))
+
+
+_ANY_AD = 987_654_321_012_345  # stands for the ad's id in a heart made once per page
+
+
+def fill_favorites(request, html: str, favorite_ids, csrf_token: str) -> str:
+    """The page's heart marks made into the viewer's hearts (`favorite_ids`: those on); each
+    kind of heart is made once and given each ad's id."""
+    hearts = {}
+
+    def heart(found) -> str:
+        listing_id = int(found[1])
+        is_favorite = listing_id in favorite_ids
+        if is_favorite not in hearts:
+            hearts[is_favorite] = favorite_html(request, _ANY_AD, is_favorite, csrf_token)
+        return hearts[is_favorite].replace(str(_ANY_AD), str(listing_id))
+
+    return FAVORITE_MARKS.sub(heart, html)
+
+
+def favorite_html(request, listing_id: int, is_favorite: bool, csrf_token) -> str:
+    """The heart: a form that turns it on or off for a signed-in viewer (htmx swaps it for the
+    answer), a link to log in and come back for anyone else."""
+    if not request.user.is_authenticated:  # the same link on every card of the page
         link = getattr(request, "_favorite_login_link", None)
         if link is None:
             label = _("Add to favourites")
             link = request._favorite_login_link = format_html(
                 '<a class="fav__btn" href="{}" aria-label="{}" title="{}">{}</a>',
-                login_then_back(context),
+                login_then_back({"request": request}),
                 label,
                 label,
                 _icon("heart", 22, ""),
             )
         return link
-    button = context.template.engine.get_template("components/favorite_button.html")
-    with context.push(listing=listing, is_favorite=listing.pk in context.get("favorite_ids", ())):
-        return button.render(context)
+    action = reverse("listings:favorite", args=[listing_id])
+    label = _("Remove from favourites") if is_favorite else _("Add to favourites")
+    return format_html(
+        '<form class="fav" method="post" action="{}" hx-post="{}" hx-swap="outerHTML">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
+        '  <input type="hidden" name="on" value="{}">\n'
+        '  <input type="hidden" name="next" value="{}">\n'
+        '  <button type="submit" class="fav__btn{}" aria-pressed="{}" aria-label="{}" title="{}">'
+        "{}</button>\n</form>",
+        action,
+        action,
+        csrf_token or "",
+        "0" if is_favorite else "1",
+        request.get_full_path(),
+        " is-on" if is_favorite else "",
+        "true" if is_favorite else "false",
+        label,
+        label,
+        _icon("heart", 22, ""),
+    )

@@ -60,7 +60,7 @@ def test_the_flush_adds_every_ad_in_one_update(client, django_assert_num_queries
     ads = ListingFactory.create_batch(3)
     for ad in ads:
         for viewer in range(ad.pk % 3 + 1):
-            services.listing_register_view(listing=ad, viewer_key=f"u{viewer}")
+            services.listing_register_view(listing_id=ad.pk, viewer_key=f"u{viewer}")
     # the batch id row, the UPDATE of all ads, the pruning of old batch rows (+ savepoints)
     with django_assert_num_queries(5):
         assert services.listing_views_flush() == sum(ad.pk % 3 + 1 for ad in ads)
@@ -73,8 +73,8 @@ def test_a_batch_retried_after_a_crash_is_added_once(monkeypatch):
     """The job died after its transaction committed but before it dropped the batch from Redis:
     the next run finds the batch, sees its id in the database and adds nothing."""
     listing = ListingFactory()
-    services.listing_register_view(listing=listing, viewer_key="u1")
-    services.listing_register_view(listing=listing, viewer_key="u2")
+    services.listing_register_view(listing_id=listing.pk, viewer_key="u1")
+    services.listing_register_view(listing_id=listing.pk, viewer_key="u2")
     client = services._redis_client()
 
     def crash(*keys):
@@ -86,7 +86,7 @@ def test_a_batch_retried_after_a_crash_is_added_once(monkeypatch):
     monkeypatch.undo()
     listing.refresh_from_db()
     assert listing.view_count == 2
-    services.listing_register_view(listing=listing, viewer_key="u3")  # arrives meanwhile
+    services.listing_register_view(listing_id=listing.pk, viewer_key="u3")  # arrives meanwhile
     assert services.listing_views_flush() == 0  # the stranded batch: already in the database
     assert services.listing_views_flush() == 1  # then the new view
     listing.refresh_from_db()

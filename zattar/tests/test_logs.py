@@ -77,7 +77,8 @@ def test_one_line_per_request_with_who_what_status_time_and_queries(caplog):
 
 
 @pytest.mark.django_db
-def test_the_query_count_is_the_number_of_statements(client, caplog):
+def test_the_query_count_is_the_number_of_statements(client, caplog, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # rendered each time, not kept for the next visitor
     client.get("/search/")  # the reference data is cached in the process from now on
     caplog.clear()
     caplog.set_level("INFO", logger="zattar.request")
@@ -88,7 +89,8 @@ def test_the_query_count_is_the_number_of_statements(client, caplog):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_query_count_includes_a_sync_view_under_asgi(caplog):
+async def test_the_query_count_includes_a_sync_view_under_asgi(caplog, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # rendered each time, not kept for the next visitor
     caplog.set_level("INFO", logger="zattar.request")
     client = AsyncClient()
     await client.get("/search/")

@@ -1,0 +1,88 @@
+"""The ad page's parts are rendered once and kept for its visitors (listings.views.detail): each
+visitor still gets their own hearts, token, phone button and header; its seller their own page."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from listings import services
+from listings.tests.factories import ListingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def hearts(page: str) -> dict[int, bool]:
+    """Each heart's ad and whether it is on."""
+    found = re.findall(r'action="/ads/(\d+)/favorite/".*?aria-pressed="(true|false)"', page, re.S)
+    return {int(pk): on == "true" for pk, on in found}
+
+
+@pytest.fixture
+def ad():
+    listing = ListingFactory(title="Велосипед Stels Navigator")
+    ListingFactory.create_batch(2, category=listing.category)  # similar ads, with hearts
+    return listing
+
+
+def test_each_viewer_gets_their_own_hearts_from_the_kept_page(ad):
+    aigerim, bolat = UserFactory(name="Айгерим"), UserFactory(name="Болат")
+    services.favorite_add(user=aigerim, listing=ad)
+    for _ in range(2):  # kept from the second visit on
+        Client().get(ad.get_absolute_url())
+    first = signed_in(aigerim).get(ad.get_absolute_url()).text
+    second = signed_in(bolat).get(ad.get_absolute_url()).text
+    assert "Айгерим" in first and "Болат" in second
+    assert hearts(first)[ad.pk] is True and hearts(second)[ad.pk] is False
+    assert len(hearts(first)) == 3 and sum(hearts(first).values()) == 1
+
+
+def test_a_heart_from_a_kept_page_turns_on(ad):
+    bolat = UserFactory()
+    for _ in range(2):
+        signed_in(UserFactory()).get(ad.get_absolute_url())
+    client = signed_in(bolat)
+    page = client.get(ad.get_absolute_url()).text
+    form = re.search(rf'action="/ads/{ad.pk}/favorite/".*?</form>', page, re.S).group(0)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    assert client.post(f"/ads/{ad.pk}/favorite/", fields).status_code == 302
+    assert hearts(client.get(ad.get_absolute_url()).text)[ad.pk] is True
+
+
+def test_the_seller_gets_their_own_page_not_the_kept_one(ad):
+    for _ in range(2):
+        signed_in(UserFactory()).get(ad.get_absolute_url())
+    page = signed_in(ad.seller).get(ad.get_absolute_url()).text
+    assert f'href="{reverse("listings:edit", args=[ad.pk])}"' in page
+    assert 'id="contact-actions"' not in page
+    assert 'id="contact-actions"' in signed_in(UserFactory()).get(ad.get_absolute_url()).text
+
+
+@pytest.mark.parametrize(
+    "viewer", ["anonymous", "unverified", "verified"], ids=lambda viewer: viewer
+)
+def test_show_phone_is_the_one_for_the_kind_of_viewer(viewer):
+    ad = ListingFactory(seller=UserFactory(show_phone=True))
+    people = {
+        "anonymous": lambda: Client(),
+        "unverified": lambda: signed_in(UserFactory(unverified=True)),
+        "verified": lambda: signed_in(UserFactory()),
+    }
+    for make in people.values():  # every kind's page kept
+        for _ in range(2):
+            make().get(ad.get_absolute_url())
+    page = people[viewer]().get(ad.get_absolute_url()).text
+    button = re.search(r'id="phone-reveal-\d+">(.*?)</div>', page, re.S).group(1)
+    if viewer == "verified":
+        assert f'action="{reverse("accounts:phone_reveal", args=[ad.seller.pk])}"' in button
+    else:
+        page_to_go = reverse("accounts:login" if viewer == "anonymous" else "accounts:phone")
+        assert f'href="{page_to_go}?next=' in button and "<form" not in button
