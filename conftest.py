@@ -82,6 +82,7 @@ def _fast_and_isolated(settings, tmp_path):
     selectors._reference.clear()
     selectors.shared_clear()
     search._word_estimates.clear()
+    search._vocabulary.clear()
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()

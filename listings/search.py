@@ -189,12 +189,34 @@ def word_variants(token: str) -> list[tuple[str, float]]:
     return [(text, floor) for text, floor in variants if WORD.fullmatch(text)]
 
 
+# What the vocabulary answered for a word, kept per process for SPAN_TTL_SECONDS: whether it is a
+# title word ("known"), and the title word nearest to it by trigrams ("nearest"). Shoppers repeat
+# the same typos; a word new to the vocabulary is a correction for them at most that much later.
+_vocabulary: dict[tuple[str, str], tuple[float, object]] = {}
+VOCABULARY_KEPT = 20_000
+_UNASKED = object()
+
+
+def _remembered(kind: str, text: str):
+    kept = _vocabulary.get((kind, text))
+    if kept and time.monotonic() - kept[0] < SPAN_TTL_SECONDS:
+        return kept[1]
+    return _UNASKED
+
+
+def _remember(kind: str, answers: dict) -> None:
+    if len(_vocabulary) + len(answers) > VOCABULARY_KEPT:
+        _vocabulary.clear()
+    now = time.monotonic()
+    _vocabulary.update({(kind, text): (now, answer) for text, answer in answers.items()})
+
+
 def rewrite(q: str) -> str | None:
     """The words rewritten into what the shopper most likely meant, or None when nothing needed
     or could be rewritten. Each word keeps the variant closest to a title word (similarity 1 for
     a known word). Known variants are looked up first (one index probe for all); only the words
     none of whose variants is known are scored against the vocabulary by trigrams, one query
-    for all their variants."""
+    for all their variants. The answers are remembered (`_vocabulary`)."""
     tokens = q.split()
     variants = {
         index: word_variants(token)
@@ -204,22 +226,33 @@ def rewrite(q: str) -> str | None:
     lookups = sorted({text for options in variants.values() for text, _ in options})
     if not lookups:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT word FROM listings_searchterm WHERE word = ANY(%s)", [lookups])
-        nearest = {word: (word, 1.0) for (word,) in cursor.fetchall()}
-        unknown: set[str] = set()  # the variants of the words none of whose variants is known
-        for options in variants.values():
-            texts = {text for text, _ in options}
-            if not texts & nearest.keys():
-                unknown |= texts
-        if unknown:
+    known = {text: _remembered("known", text) for text in lookups}
+    if asked := [text for text, answer in known.items() if answer is _UNASKED]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word FROM listings_searchterm WHERE word = ANY(%s)", [asked])
+            found = {word for (word,) in cursor.fetchall()}
+        answers = {text: text in found for text in asked}
+        _remember("known", answers)
+        known |= answers
+    nearest = {text: (text, 1.0) for text, is_known in known.items() if is_known}
+    unknown: set[str] = set()  # the variants of the words none of whose variants is known
+    for options in variants.values():
+        texts = {text for text, _ in options}
+        if not texts & nearest.keys():
+            unknown |= texts
+    similar = {text: _remembered("nearest", text) for text in unknown}
+    if asked := sorted(text for text, answer in similar.items() if answer is _UNASKED):
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
                 "t(token) LEFT JOIN LATERAL (SELECT word FROM listings_searchterm WHERE word %% "
                 "t.token ORDER BY word <-> t.token LIMIT 1) AS n ON true",
-                [sorted(unknown)],
+                [asked],
             )
-            nearest |= {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
+            answers = {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
+        _remember("nearest", answers)
+        similar |= answers
+    nearest |= similar
     changed = False
     for index, options in variants.items():
         best, best_score = tokens[index], 0.0

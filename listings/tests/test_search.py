@@ -81,6 +81,30 @@ def test_typo_is_corrected_against_title_words(catalogue):
     )
 
 
+def vocabulary_queries(queries) -> int:
+    return sum("listings_searchterm" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_repeated_typo_asks_the_vocabulary_once_until_the_answers_age(catalogue, monkeypatch):
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for expected in (2, 0):  # the known words, then trigrams for `samsng`; nothing the next time
+        with CaptureQueriesContext(connection) as queries:
+            result = listing_search(filters=SearchFilters(q="samsng galaxy"))
+        assert result.corrected_query == "samsung galaxy"
+        assert vocabulary_queries(queries) == expected
+    ListingFactory(title="Samsng чехол")  # the typo is now a title word too
+    later = time.monotonic() + search.SPAN_TTL_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    with CaptureQueriesContext(connection) as queries:
+        result = listing_search(filters=SearchFilters(q="samsng galaxy"))
+    assert vocabulary_queries(queries) == 1  # asked again: a title word now, no trigrams
+    assert not result.corrected_query  # nothing to correct it to
+
+
 def test_a_word_found_nowhere_gives_nothing(catalogue):
     result = listing_search(filters=SearchFilters(q="экскаватор"))
     assert result.items == [] and result.count == 0 and not result.corrected_query
