@@ -78,11 +78,13 @@ def _fast_and_isolated(settings, tmp_path):
     from django.utils import translation
 
     from listings import search, selectors
+    from zattar import page_cache
 
     selectors._reference.clear()
     selectors.shared_clear()
     search._word_estimates.clear()
     search._vocabulary.clear()
+    page_cache.forget_outage()
     settings.PASSWORD_HASHERS = ["accounts.tests.hashers.QuickBCryptSHA256PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()

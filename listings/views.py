@@ -11,6 +11,7 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -312,8 +313,12 @@ def _ad_parts(request: HttpRequest, listing: Listing, *, is_seller: bool) -> dic
 
 
 def _public_ad_parts(request: HttpRequest, pk: int) -> dict | None:
+    """The parts everyone but the seller sees; None for an ad that is not public, and for its
+    seller (what they see is theirs alone: their "Show phone" is not there, for one)."""
     listing = selectors.listing_get_page(listing_id=pk)
-    return None if listing is None else _ad_parts(request, listing, is_seller=False)
+    if listing is None or listing.seller_id == request.user.pk:
+        return None
+    return _ad_parts(request, listing, is_seller=False)
 
 
 @require_GET
@@ -326,7 +331,7 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
         request, "ad", lambda: _public_ad_parts(request, pk), _viewer_kind(request)
     )
     is_seller = user.is_authenticated and ad is not None and ad["seller_id"] == user.pk
-    if ad is None or is_seller:  # not public (its seller may see it), or its seller's own page
+    if ad is None or is_seller:  # not public (only its seller may see it), or its seller's page
         listing = (
             selectors.listing_get_for_seller(listing_id=pk, seller=user)
             if user.is_authenticated
@@ -343,10 +348,9 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     if counted:
         services.listing_register_view(listing_id=pk, viewer_key=viewer_key(request))
     favorites = selectors.favorite_ids(user=user, listing_ids=ad["ids"])
+    csrf_token = get_token(request) if user.is_authenticated else ""  # a page never kept
     parts = ad["parts"] | {  # the kept part, its marks made into buttons by format_html
-        "content": mark_safe(
-            fill_favorites(request, ad["parts"]["content"], favorites, page_cache.CSRF_MARK)
-        )
+        "content": mark_safe(fill_favorites(request, ad["parts"]["content"], favorites, csrf_token))
     }
     response = render(request, "listings/detail.html", {"title": ad["title"], "parts": parts})
     if counted:

@@ -4,13 +4,18 @@ for every visitor who is not signed in, so it is rendered once and served from t
 `settings.PAGE_CACHE_SECONDS` pass (0: none kept).
 
 What differs per response stays per response: the page is rendered with marks in place of the
-CSRF token and the CSP nonce (the `placeholders` context processor), and every response gets
-its own in their place. A visitor with a session, a flash message waiting or a signed-in user is
-never served, nor the source of, a kept page."""
+CSRF token and the CSP nonce (the `placeholders` context processor), random for each render and
+kept with what they were rendered in, so nobody can put them in an ad's text or a URL for the
+page to fill; every response gets its own token and nonce in their place. A visitor with a
+session, a flash message waiting or a signed-in user is never served, nor the source of, a kept
+page. A cache that fails is left alone for `OUTAGE_SECONDS`: pages are rendered meanwhile."""
 
 import contextlib
 import functools
 import hashlib
+import logging
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,8 +27,10 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
-CSRF_MARK = "zattar-csrf-mark-5d0e6b1c"
-NONCE_MARK = "zattar-nonce-mark-9a4f2c7e"
+logger = logging.getLogger(__name__)
+
+VERSION = 1  # of what is kept (`Kept`, `Page`): a deploy that changes them starts afresh
+OUTAGE_SECONDS = 5
 # Request headers a view answers differently to (htmx: a fragment instead of the page).
 VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_HISTORY_RESTORE_REQUEST")
 
@@ -36,17 +43,57 @@ class Page:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Marks:
+    csrf: str
+    nonce: str
+
+
 @dataclass
 class Kept:
     generation: int  # the lists' generation when it was made: another means it is stale
     value: object
+    marks: tuple[Marks, ...]  # those it may hold
+
+
+def _new_marks() -> Marks:
+    token = secrets.token_hex(12)
+    return Marks(csrf=f"zattar-csrf-{token}", nonce=f"zattar-nonce-{token}")
+
+
+def _current(request: HttpRequest) -> Marks | None:
+    return getattr(request, "_page_cache_marks", None)
+
+
+def _used(request: HttpRequest) -> list[Marks]:
+    if not hasattr(request, "_page_cache_used"):
+        request._page_cache_used = []
+    return request._page_cache_used
 
 
 def placeholders(request: HttpRequest) -> dict:
     """Context processor: the marks, while a page is rendered to be kept."""
-    if getattr(request, "_page_cache_render", False):
-        return {"csrf_token": CSRF_MARK, "csp_nonce": NONCE_MARK}
+    if (current := _current(request)) is not None:
+        return {"csrf_token": current.csrf, "csp_nonce": current.nonce}
     return {}
+
+
+_cache_away_until = 0.0
+
+
+def forget_outage() -> None:
+    global _cache_away_until
+    _cache_away_until = 0.0
+
+
+def _cache_away(error: Exception | None = None) -> bool:
+    """Whether the cache failed in the last OUTAGE_SECONDS (noting `error` as a failure now)."""
+    global _cache_away_until
+    now = time.monotonic()
+    if error is not None:
+        logger.warning("page cache unavailable for %ss: %r", OUTAGE_SECONDS, error)
+        _cache_away_until = now + OUTAGE_SECONDS
+    return now < _cache_away_until
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -70,52 +117,65 @@ def _key(request: HttpRequest, kind: str, *parts: str) -> str:
         *parts,
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    return f"{kind}:{digest}"
+    return f"{kind}:v{VERSION}:{digest}"
 
 
-def _read(key: str) -> tuple[int, object | None]:
-    """The lists' generation and what is kept under `key` if it is as new, in one round trip;
-    generation -1 when the cache is away (then nothing is kept either)."""
+def _read(request: HttpRequest, key: str) -> tuple[int, object | None]:
+    """The lists' generation and what is kept under `key` if it is as new, in one round trip
+    (its marks are then this response's to fill); generation -1 when the cache is away (then
+    nothing is kept either)."""
     from listings.selectors import LISTS_GENERATION_KEY
 
+    if _cache_away():
+        return -1, None
     try:
         found = cache.get_many([LISTS_GENERATION_KEY, key])
-    except (RedisError, OSError):  # Redis is down: everything is rendered
+    except (RedisError, OSError) as error:  # everything is rendered for a while
+        _cache_away(error)
+        return -1, None
+    except Exception:
+        logger.exception("kept %s unreadable", key)
         return -1, None
     generation = found.get(LISTS_GENERATION_KEY, 0)
     kept = found.get(key)
     if not isinstance(kept, Kept) or kept.generation != generation:
         return generation, None
+    _used(request).extend(kept.marks)
     return generation, kept.value
 
 
-def _keep(key: str, generation: int, value: object) -> None:
+def _keep(request: HttpRequest, key: str, generation: int, value: object) -> None:
     """Keep `value` once it is asked for a second time within the lifetime: a flood of URLs
     each asked for once (random words) costs the cache a mark each, not a page each."""
-    if generation < 0:
+    if generation < 0 or _cache_away():
         return
     ttl = settings.PAGE_CACHE_SECONDS
-    with contextlib.suppress(RedisError, OSError):
+    try:
         if not cache.add(f"{key}:asked", 1, ttl):
-            cache.set(key, Kept(generation, value), ttl)
+            cache.set(key, Kept(generation, value, tuple(_used(request))), ttl)
+    except (RedisError, OSError) as error:
+        _cache_away(error)
 
 
 @contextlib.contextmanager
 def marks(request: HttpRequest):
-    """Render with the marks in place of the CSRF token and the CSP nonce (what is rendered
-    meanwhile can be kept for other visitors)."""
-    previous = getattr(request, "_page_cache_render", False)
-    request._page_cache_render = True
+    """Render with marks in place of the CSRF token and the CSP nonce (what is rendered
+    meanwhile can be kept for other visitors); nested, the outer render's marks."""
+    if _current(request) is not None:
+        yield
+        return
+    request._page_cache_marks = _new_marks()
+    _used(request).append(request._page_cache_marks)
     try:
         yield
     finally:
-        request._page_cache_render = previous
+        request._page_cache_marks = None
 
 
 def fill_marks(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """For a view that put kept fragments in its page: this response's own token and nonce
     (left to `anonymous_page` when it keeps the whole page, marks and all)."""
-    if getattr(request, "_page_cache_render", False):
+    if _current(request) is not None:
         return response
     return _personalised(request, response)
 
@@ -129,12 +189,12 @@ def fragment(request: HttpRequest, name: str, make: Callable[[], object], *vary:
         with marks(request):
             return make()
     key = _key(request, f"fragment-{name}", *vary)
-    generation, value = _read(key)
+    generation, value = _read(request, key)
     if value is None:
         with marks(request):
             value = make()
         if value is not None:
-            _keep(key, generation, value)
+            _keep(request, key, generation, value)
     return value
 
 
@@ -151,13 +211,14 @@ def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _personalised(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """This response's own CSRF token and CSP nonce where the page has their marks (the CSRF
-    cookie and the CSP header follow, as for a page rendered now)."""
+    """This response's own CSRF token and CSP nonce where the page has the marks it was made
+    with (the CSRF cookie and the CSP header follow, as for a page rendered now)."""
     content = response.content
-    if CSRF_MARK.encode() in content:
-        content = content.replace(CSRF_MARK.encode(), get_token(request).encode())
-    if NONCE_MARK.encode() in content:
-        content = content.replace(NONCE_MARK.encode(), str(request._csp_nonce).encode())
+    for used in dict.fromkeys(_used(request)):
+        if (csrf := used.csrf.encode()) in content:
+            content = content.replace(csrf, get_token(request).encode())
+        if (nonce := used.nonce.encode()) in content:
+            content = content.replace(nonce, str(request._csp_nonce).encode())
     response.content = content
     return response
 
@@ -173,7 +234,7 @@ def anonymous_page(view: Callable | None = None, *, on_hit: Callable | None = No
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
             key = _key(request, "page", *(request.META.get(h, "") for h in VARY_HEADERS))
-            generation, page = _read(key)
+            generation, page = _read(request, key)
             if page is not None:
                 if on_hit is not None:
                     on_hit(request, page.meta)
@@ -190,7 +251,7 @@ def anonymous_page(view: Callable | None = None, *, on_hit: Callable | None = No
                     content=response.content,
                     meta=getattr(response, "page_cache_meta", {}),
                 )
-                _keep(key, generation, page)
+                _keep(request, key, generation, page)
             if response.streaming:
                 return response
             return _personalised(request, response)

@@ -86,3 +86,17 @@ def test_show_phone_is_the_one_for_the_kind_of_viewer(viewer):
     else:
         page_to_go = reverse("accounts:login" if viewer == "anonymous" else "accounts:phone")
         assert f'href="{page_to_go}?next=' in button and "<form" not in button
+
+
+def test_the_sellers_own_visits_do_not_make_what_the_others_see():
+    """The seller is a verified viewer too: a page made from their visit would lack "Show
+    phone" (never shown to the seller) for every verified buyer."""
+    ad = ListingFactory(seller=UserFactory(show_phone=True))
+    seller = signed_in(ad.seller)
+    for _ in range(3):
+        assert (
+            f'href="{reverse("listings:edit", args=[ad.pk])}"'
+            in seller.get(ad.get_absolute_url()).text
+        )
+    page = signed_in(UserFactory()).get(ad.get_absolute_url()).text
+    assert f'action="{reverse("accounts:phone_reveal", args=[ad.seller.pk])}"' in page
