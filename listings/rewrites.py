@@ -151,6 +151,33 @@ def is_kazakh(word: str) -> bool:
     return not KAZAKH_LETTERS.isdisjoint(word.lower())
 
 
+# A Kazakh form written in Russian letters: a plural ending with up to four letters after it
+# (`домбыралар`, `домбыралары`), or a vowel's possessive (`арбасы`). Russian words with
+# these endings are rare enough (and kazakh_stem keeps four letters of them).
+KAZAKH_FORM = re.compile(r"(?:лар|лер|дар|дер|тар|тер)[а-яё]{0,4}$|[аеёиоуыэюя]с[ыі]$")
+
+
+def kazakh_form(word: str) -> bool:
+    """Whether `word` may carry Kazakh endings worth stripping: a Kazakh letter, or the form
+    of one. Other words are left to the Russian stemmer: stripping «-ка» off «футболка» would
+    make it a «футбол»."""
+    word = word.lower()
+    return is_kazakh(word) or KAZAKH_FORM.search(word) is not None
+
+
+TITLE_WORD = re.compile(r"[a-zа-яёәғқңөұүһі]+")
+
+
+def kazakh_title_stems(title: str) -> list[str]:
+    """The stems a title's Kazakh forms add to its search vector (migration 0015's
+    `listings_kazakh_stems` in SQL, which a test holds equal to this)."""
+    stems = []
+    for word in TITLE_WORD.findall(title.lower()):
+        if kazakh_form(word) and (stem := kazakh_stem(word)) != word:
+            stems.append(stem)
+    return stems
+
+
 VOICING = {"к": "г", "г": "к", "қ": "ғ", "ғ": "қ", "п": "б", "б": "п"}
 
 

@@ -41,6 +41,7 @@ from listings.models import Category, City, Listing
 from listings.rewrites import (
     BRANDS,
     is_kazakh,
+    kazakh_form,
     kazakh_stem,
     kazakh_stems,
     layout_swaps,
@@ -184,7 +185,7 @@ def word_variants(token: str) -> list[tuple[str, float]]:
     translit = transliterate(word)
     if translit:
         variants.append((translit, 0.0))
-    if is_kazakh(word) or word.endswith(("лар", "лер", "дар", "дер", "тар", "тер")):
+    if kazakh_form(word):
         variants.append((kazakh_stem(word), 0.0))
     return [(text, floor) for text, floor in variants if WORD.fullmatch(text)]
 

@@ -216,3 +216,54 @@ def test_relevance_candidates_through_the_week_window_are_the_newest_matches(
         ids = search.relevance_candidate_ids(search.matching(filters), filters, estimate=claimed)
     assert "date_trunc('week'" in queries.captured_queries[1]["sql"]
     assert ids == [ad.pk for ad in ads[:5]]
+
+
+def test_the_databases_kazakh_stemmer_is_the_query_sides():
+    """The index strips the Kazakh endings of title words in SQL (migration 0015) as the search
+    strips the typed words' in Python: the same endings, letters and rules, the same stems."""
+    import importlib
+
+    from django.db import connection
+
+    from bench.relevance_data import generated_ads
+    from listings import rewrites
+    from listings.demo_data import DEMO_ADS
+
+    migration = importlib.import_module("listings.migrations.0015_search_kazakh_stems")
+    assert sorted(migration.KAZAKH_ENDINGS) == sorted(rewrites.KAZAKH_ENDINGS)
+    assert set(migration.KAZAKH_LETTERS) == rewrites.KAZAKH_LETTERS
+    assert migration.KAZAKH_MIN_STEM == rewrites.KAZAKH_MIN_STEM
+    words = [
+        "Домбыралар", "домбырасы", "Гантельдері", "көйлектерімізді", "арбасы", "шалбарлар",
+        "велосипеды", "кітабы", "коляска", "часы", "ақ", "үйлер", "Samsung", "машина",
+    ]  # fmt: skip
+    titles = [
+        *words, "Футболка и куртка, ДОМБЫРАЛАРЫ", "Компьютерный стол", "Балалар арбасы 3в1",
+        *(ad["title"] for group in DEMO_ADS.values() for ad in group),
+        *(ad["title"] for ad in generated_ads()),
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT w, listings_kazakh_stem(w) FROM unnest(%s::text[]) AS w", [words])
+        stems = dict(cursor.fetchall())
+        cursor.execute("SELECT t, listings_kazakh_stems(t) FROM unnest(%s::text[]) AS t", [titles])
+        title_stems = dict(cursor.fetchall())
+    assert stems == {word: rewrites.kazakh_stem(word) for word in words}
+    assert title_stems == {t: " ".join(rewrites.kazakh_title_stems(t)) for t in titles}
+    assert title_stems["Футболка и куртка, ДОМБЫРАЛАРЫ"] == "домбыр"  # «-ка» stays Russian
+    assert sum(bool(stems) for stems in title_stems.values()) > 20
+
+
+def test_a_title_in_a_kazakh_form_is_found_by_the_base_word():
+    ListingFactory(title="Домбыралар оригинал")
+    ListingFactory(title="Балалар арбасы срочно")
+    ListingFactory(title="Гантельдер недорого")
+    ListingFactory(title="Арбуз сладкий")
+    found = {
+        q: [x.title for x in listing_search(filters=SearchFilters(q=q)).items]
+        for q in ("домбыра", "арба", "гантель")
+    }
+    assert found == {
+        "домбыра": ["Домбыралар оригинал"],
+        "арба": ["Балалар арбасы срочно"],
+        "гантель": ["Гантельдер недорого"],
+    }
