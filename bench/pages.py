@@ -54,6 +54,7 @@ def run(*, repeat: int, listings: int) -> int:
         ("floor page (20 ads, 1 query)", anonymous, "/bench/floor-page", {}),
         ("home", anonymous, "/", {}),
         ("search: common word", anonymous, "/search/", {"q": "обмен"}),
+        ("search: common word, signed in", signed_in, "/search/", {"q": "обмен"}),
         ("search: category page", anonymous, "/search/", {"category": category.slug}),
         ("ad page, anonymous", anonymous, ad.get_absolute_url(), {}),
         ("ad page, signed in", signed_in, ad.get_absolute_url(), {}),
