@@ -190,26 +190,38 @@ def word_variants(token: str) -> list[tuple[str, float]]:
     return [(text, floor) for text, floor in variants if WORD.fullmatch(text)]
 
 
-# What the vocabulary answered for a word, kept per process for SPAN_TTL_SECONDS: whether it is a
-# title word ("known"), and the title word nearest to it by trigrams ("nearest"). Shoppers repeat
-# the same typos; a word new to the vocabulary is a correction for them at most that much later.
-_vocabulary: dict[tuple[str, str], tuple[float, object]] = {}
-VOCABULARY_KEPT = 20_000
-_UNASKED = object()
+class Answers:
+    """Answers kept in this process's memory for `ttl` seconds, at most `limit` of them (all
+    forgotten when full): what PostgreSQL said about a word changes slowly, shoppers repeat
+    their words."""
+
+    MISSING = object()
+
+    def __init__(self, ttl: float, limit: int):
+        self.ttl, self.limit = ttl, limit
+        self._kept: dict[object, tuple[float, object]] = {}
+
+    def get(self, key):
+        kept = self._kept.get(key)
+        if kept and time.monotonic() - kept[0] < self.ttl:
+            return kept[1]
+        return self.MISSING
+
+    def put(self, answers: dict) -> None:
+        if len(self._kept) + len(answers) > self.limit:
+            self._kept.clear()
+        now = time.monotonic()
+        self._kept.update({key: (now, answer) for key, answer in answers.items()})
+
+    def clear(self) -> None:
+        self._kept.clear()
 
 
-def _remembered(kind: str, text: str):
-    kept = _vocabulary.get((kind, text))
-    if kept and time.monotonic() - kept[0] < SPAN_TTL_SECONDS:
-        return kept[1]
-    return _UNASKED
-
-
-def _remember(kind: str, answers: dict) -> None:
-    if len(_vocabulary) + len(answers) > VOCABULARY_KEPT:
-        _vocabulary.clear()
-    now = time.monotonic()
-    _vocabulary.update({(kind, text): (now, answer) for text, answer in answers.items()})
+SPAN_TTL_SECONDS = 600
+# What the vocabulary answered for a word: whether it is a title word ("known", word), and the
+# title word nearest to it by trigrams ("nearest", word). A word new to the vocabulary becomes a
+# correction at most SPAN_TTL_SECONDS later.
+_vocabulary = Answers(SPAN_TTL_SECONDS, 20_000)
 
 
 def rewrite(q: str) -> str | None:
@@ -227,13 +239,13 @@ def rewrite(q: str) -> str | None:
     lookups = sorted({text for options in variants.values() for text, _ in options})
     if not lookups:
         return None
-    known = {text: _remembered("known", text) for text in lookups}
-    if asked := [text for text, answer in known.items() if answer is _UNASKED]:
+    known = {text: _vocabulary.get(("known", text)) for text in lookups}
+    if asked := [text for text, answer in known.items() if answer is Answers.MISSING]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT word FROM listings_searchterm WHERE word = ANY(%s)", [asked])
             found = {word for (word,) in cursor.fetchall()}
         answers = {text: text in found for text in asked}
-        _remember("known", answers)
+        _vocabulary.put({("known", text): answer for text, answer in answers.items()})
         known |= answers
     nearest = {text: (text, 1.0) for text, is_known in known.items() if is_known}
     unknown: set[str] = set()  # the variants of the words none of whose variants is known
@@ -241,8 +253,8 @@ def rewrite(q: str) -> str | None:
         texts = {text for text, _ in options}
         if not texts & nearest.keys():
             unknown |= texts
-    similar = {text: _remembered("nearest", text) for text in unknown}
-    if asked := sorted(text for text, answer in similar.items() if answer is _UNASKED):
+    similar = {text: _vocabulary.get(("nearest", text)) for text in unknown}
+    if asked := sorted(text for text, answer in similar.items() if answer is Answers.MISSING):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT t.token, n.word, similarity(n.word, t.token) FROM unnest(%s::text[]) AS "
@@ -251,7 +263,7 @@ def rewrite(q: str) -> str | None:
                 [asked],
             )
             answers = {token: (word, score or 0.0) for token, word, score in cursor.fetchall()}
-        _remember("nearest", answers)
+        _vocabulary.put({("nearest", text): answer for text, answer in answers.items()})
         similar |= answers
     nearest |= similar
     changed = False
@@ -296,7 +308,6 @@ def relevance_candidates(qs: QuerySet[Listing]):
 # weeks (two, as a rule) cost far less than the dozen days they cover would.
 WINDOW_WORD_ADS = (10 * RANK_CANDIDATES, 100 * RANK_CANDIDATES)
 WEEK_SQL = "date_trunc('week', \"listings_listing\".\"published_at\" AT TIME ZONE 'UTC')"
-SPAN_TTL_SECONDS = 600
 _span: list = []
 
 
@@ -324,23 +335,18 @@ def word_frequency(q: str, estimate: int | None) -> int | None:
     return min(word_estimate(word.lower()) for word in words[:4])
 
 
-_word_estimates: dict[str, tuple[float, int]] = {}
-WORD_ESTIMATES_KEPT = 10_000
+_word_estimates = Answers(SPAN_TTL_SECONDS, 10_000)
 
 
 def word_estimate(word: str) -> int:
-    """The planner's estimate of the active ads holding `word`, kept in memory for as long as
-    the table's span (the statistics behind it change only when the table is analysed)."""
-    now = time.monotonic()
-    kept = _word_estimates.get(word)
-    if kept and now - kept[0] < SPAN_TTL_SECONDS:
-        return kept[1]
-    if len(_word_estimates) >= WORD_ESTIMATES_KEPT:
-        _word_estimates.clear()
-    estimate = estimated_count(
-        Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
-    )
-    _word_estimates[word] = (now, estimate)
+    """The planner's estimate of the active ads holding `word`, kept for as long as the table's
+    span (the statistics behind it change only when the table is analysed)."""
+    estimate = _word_estimates.get(word)
+    if estimate is Answers.MISSING:
+        estimate = estimated_count(
+            Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
+        )
+        _word_estimates.put({word: estimate})
     return estimate
 
 

@@ -9,6 +9,8 @@ Russian stemmer: «футболка» must not become a «футбол».
 Existing ads get the stems appended to their vector in place: the vector's own column is
 updated, so neither the title triggers (vocabulary, vector) fire again nor a title changes."""
 
+import importlib
+
 from django.db import migrations
 
 # listings.rewrites' KAZAKH_ENDINGS (longest first), KAZAKH_LETTERS and KAZAKH_MIN_STEM as they
@@ -86,16 +88,8 @@ END
 $$ LANGUAGE plpgsql
 """
 
-OLD_VECTOR = """
-CREATE OR REPLACE FUNCTION listings_listing_search_vector() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector :=
-        setweight(to_tsvector('russian', coalesce(NEW.title, '')), 'A') ||
-        setweight(to_tsvector('russian', coalesce(NEW.description, '')), 'B');
-    RETURN NEW;
-END
-$$ LANGUAGE plpgsql
-"""
+# Back: the vector as migration 0004 made it (its trigger function, as written there).
+OLD_VECTOR = importlib.import_module("listings.migrations.0004_search").FORWARD[1]
 
 BACKFILL = """
 UPDATE listings_listing

@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -39,8 +40,6 @@ class KeptNode(template.Node):
         self.nodelist, self.name, self.keys = nodelist, name, keys
 
     def render(self, context) -> str:
-        from django.utils.translation import get_language
-
         key = (self.name, get_language(), *(k.resolve(context) for k in self.keys))
         if settings.DEBUG or key not in _rendered:
             _rendered[key] = self.nodelist.render(context)

@@ -179,27 +179,23 @@ def favorite_button(context, listing, is_favorite: bool) -> str:
     return favorite_html(context["request"], listing.pk, is_favorite, context.get("csrf_token"))
 
 
-_ANY_AD = 987_654_321_012_345  # stands for the ad's id in a heart made once per page
-
-
 def fill_favorites(request, html: str, favorite_ids, csrf_token: str) -> str:
-    """The page's heart marks made into the viewer's hearts (`favorite_ids`: those on); each
-    kind of heart is made once and given each ad's id."""
-    hearts = {}
+    """The page's heart marks made into the viewer's hearts (`favorite_ids`: those on)."""
+    return FAVORITE_MARKS.sub(
+        lambda found: favorite_html(
+            request, int(found[1]), int(found[1]) in favorite_ids, csrf_token
+        ),
+        html,
+    )
 
-    def heart(found) -> str:
-        listing_id = int(found[1])
-        is_favorite = listing_id in favorite_ids
-        if is_favorite not in hearts:
-            hearts[is_favorite] = favorite_html(request, _ANY_AD, is_favorite, csrf_token)
-        return hearts[is_favorite].replace(str(_ANY_AD), str(listing_id))
 
-    return FAVORITE_MARKS.sub(heart, html)
+_ANY_AD = 987_654_321_012_345  # stands for the ad's id in a heart made once per request
 
 
 def favorite_html(request, listing_id: int, is_favorite: bool, csrf_token) -> str:
     """The heart: a form that turns it on or off for a signed-in viewer (htmx swaps it for the
-    answer), a link to log in and come back for anyone else."""
+    answer), a link to log in and come back for anyone else. Each kind of heart is made once
+    per request and given each ad's id: a page has dozens."""
     if not request.user.is_authenticated:  # the same link on every card of the page
         link = getattr(request, "_favorite_login_link", None)
         if link is None:
@@ -212,6 +208,16 @@ def favorite_html(request, listing_id: int, is_favorite: bool, csrf_token) -> st
                 _icon("heart", 22, ""),
             )
         return link
+    hearts = getattr(request, "_favorite_hearts", None)
+    if hearts is None:
+        hearts = request._favorite_hearts = {}
+    kind = (is_favorite, str(csrf_token or ""))
+    if kind not in hearts:
+        hearts[kind] = _heart(request, _ANY_AD, is_favorite, kind[1])
+    return mark_safe(hearts[kind].replace(str(_ANY_AD), str(int(listing_id))))
+
+
+def _heart(request, listing_id: int, is_favorite: bool, csrf_token: str) -> str:
     action = reverse("listings:favorite", args=[listing_id])
     label = _("Remove from favourites") if is_favorite else _("Add to favourites")
     return format_html(
@@ -223,7 +229,7 @@ def favorite_html(request, listing_id: int, is_favorite: bool, csrf_token) -> st
         "{}</button>\n</form>",
         action,
         action,
-        csrf_token or "",
+        csrf_token,
         "0" if is_favorite else "1",
         request.get_full_path(),
         " is-on" if is_favorite else "",
