@@ -21,6 +21,7 @@ from accounts.errors import AvatarStorageUnavailable
 from accounts.forms import PhoneConfirmForm, PhoneSendForm, ProfileForm, RegisterForm
 from deals import selectors as deal_selectors
 from listings import selectors as listing_selectors
+from zattar import viewer
 from zattar.errors import DomainError
 from zattar.ids import parse_id
 from zattar.redirects import safe_next
@@ -53,9 +54,7 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     ads = Paginator(listing_selectors.seller_active_listings(seller=person), 24).get_page(
         request.GET.get("page")
     )
-    favorite_ids = listing_selectors.favorite_ids(
-        user=request.user, listing_ids=[a.pk for a in ads]
-    )
+    favorite_ids = viewer.favorite_ids(request, [a.pk for a in ads])
     reviews = deal_selectors.reviews_of(user=person) if person.rating_count else []
     return render(
         request,

@@ -87,7 +87,7 @@ def messages_page(
 
 
 # unread_total as one plain statement (parameter: the user's id), for the header's badges, which
-# every signed-in page shows: notifications.context_processors counts both badges in one query.
+# every signed-in page shows: zattar.viewer reads both badges (and the page's hearts) in one query.
 UNREAD_TOTAL_SQL = (
     f"SELECT count(*) FROM {Message._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL"
 )

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from redis.exceptions import RedisError
 
 from listings import search
-from listings.models import Category, City, Favorite, Listing, ListingImage
+from listings.models import Category, City, Listing, ListingImage
 from listings.search import SearchFilters, SearchResult
 from listings.transitions import PUBLIC
 
@@ -308,14 +308,4 @@ def favorite_listings(*, user) -> QuerySet[Listing]:
         Listing.objects.filter(
             favorited_by__user=user, status__in=PUBLIC, seller__is_active=True
         ).order_by("-favorited_by__created_at")
-    )
-
-
-def favorite_ids(*, user, listing_ids) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Favorite.objects.filter(user=user, listing_id__in=list(listing_ids)).values_list(
-            "listing_id", flat=True
-        )
     )

@@ -42,7 +42,7 @@ from listings.forms import (
 from listings.landing import landing_for, landing_get
 from listings.models import Listing, PendingPhoto
 from listings.templatetags.listings import fill_favorites, tenge, thousands
-from zattar import page_cache, throttling
+from zattar import page_cache, throttling, viewer
 from zattar.errors import DomainError
 from zattar.page_cache import anonymous_page
 from zattar.redirects import safe_next
@@ -76,7 +76,7 @@ def _permanent_redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _with_favorites(request: HttpRequest, listings) -> set[int]:
-    return selectors.favorite_ids(user=request.user, listing_ids=[x.pk for x in listings])
+    return viewer.favorite_ids(request, [x.pk for x in listings])
 
 
 @require_GET
@@ -347,7 +347,7 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     counted = ad["active"] and not is_seller
     if counted:
         services.listing_register_view(listing_id=pk, viewer_key=viewer_key(request))
-    favorites = selectors.favorite_ids(user=user, listing_ids=ad["ids"])
+    favorites = viewer.favorite_ids(request, ad["ids"])
     csrf_token = get_token(request) if user.is_authenticated else ""  # a page never kept
     parts = ad["parts"] | {  # the kept part, its marks made into buttons by format_html
         "content": mark_safe(fill_favorites(request, ad["parts"]["content"], favorites, csrf_token))

@@ -1,28 +1,15 @@
-import functools
-
-from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
-from chat.selectors import UNREAD_TOTAL_SQL
-from notifications.selectors import UNREAD_COUNT_SQL
+from zattar import viewer
 
 
 def unread(request) -> dict:
-    """The header's two badges, unread chat messages and the bell's notifications: counted in one
-    statement, and only if a template shows them (every signed-in page does)."""
-
-    @functools.cache
-    def counts() -> tuple[int, int]:
-        if not request.user.is_authenticated:
-            return 0, 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT ({UNREAD_TOTAL_SQL}), ({UNREAD_COUNT_SQL})",
-                [request.user.pk, request.user.pk],
-            )
-            return cursor.fetchone()
-
+    """The header's two badges, unread chat messages and the bell's notifications: read only if
+    a template shows them (every signed-in page does), with the page's hearts when the view
+    asked for those first (zattar.viewer)."""
     return {
-        "chat_unread": SimpleLazyObject(lambda: counts()[0]),
-        "notifications_unread": SimpleLazyObject(lambda: counts()[1]),
+        "chat_unread": SimpleLazyObject(lambda: viewer.badges(request).chat_unread),
+        "notifications_unread": SimpleLazyObject(
+            lambda: viewer.badges(request).notifications_unread
+        ),
     }

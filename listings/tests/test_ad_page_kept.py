@@ -100,3 +100,22 @@ def test_the_sellers_own_visits_do_not_make_what_the_others_see():
         )
     page = signed_in(UserFactory()).get(ad.get_absolute_url()).text
     assert f'action="{reverse("accounts:phone_reveal", args=[ad.seller.pk])}"' in page
+
+
+def test_the_viewers_hearts_and_badges_are_one_statement(ad, django_assert_num_queries):
+    from chat import services as chat_services
+
+    viewer = UserFactory()
+    services.favorite_add(user=viewer, listing=ad)
+    conversation, _ = chat_services.conversation_start(listing=ad, buyer=viewer)
+    for body in ("Здравствуйте", "Да, ещё продаётся"):
+        chat_services.message_send(conversation_id=conversation.pk, sender=ad.seller, body=body)
+    for _ in range(2):  # the parts kept
+        signed_in(UserFactory()).get(ad.get_absolute_url())
+    client = signed_in(viewer)
+    # session, user, and one statement: the two badges and the hearts of the page's three ads
+    with django_assert_num_queries(3) as queries:
+        page = client.get(ad.get_absolute_url()).text
+    assert "listings_favorite" in queries.captured_queries[-1]["sql"]
+    assert hearts(page) == {ad.pk: True, **{pk: False for pk in hearts(page) if pk != ad.pk}}
+    assert re.search(r'class="badge js-unread">2<', page)
