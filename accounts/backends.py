@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.selectors import user_by_login
+from accounts.sessions import user_read_with_session
 
 UserModel = get_user_model()
 
@@ -27,3 +28,11 @@ class EmailOrPhoneBackend(ModelBackend):
         if request is not None:
             request.login_blocked_user = user
         return None
+
+    def get_user(self, user_id):
+        """The user the request's session was read with (accounts.sessions), else from the
+        database; either way only an account that may sign in."""
+        user = user_read_with_session(user_id)
+        if user is None:
+            return super().get_user(user_id)
+        return user if self.user_can_authenticate(user) else None

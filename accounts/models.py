@@ -3,6 +3,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -212,3 +213,22 @@ class PhoneReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} → {self.seller_id}"
+
+
+class Session(AbstractBaseSession):
+    """A session (SESSION_ENGINE `accounts.sessions`) that names its signed-in user in a column:
+    a signed-in request reads the session and its user in one statement, and a ban ends the
+    user's sessions by that column."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -450,23 +449,11 @@ def _user_locked(user_id: int):
 
 
 def _sessions_end(user_id: int) -> int:
-    """Delete the user's rows of the database session store (SESSION_ENGINE's default). A
-    session does not name its user in a column, so the live ones are read; bans are rare."""
-    from django.conf import settings
+    """Delete the user's sessions (each names its user: accounts.models.Session)."""
+    from accounts.models import Session
 
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
-        return 0
-    from django.contrib.sessions.models import Session
-
-    ended = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(
-            chunk_size=2000
-        )
-        if session.get_decoded().get(SESSION_KEY) == str(user_id)
-    ]
-    Session.objects.filter(pk__in=ended).delete()
-    return len(ended)
+    ended, _ = Session.objects.filter(user_id=user_id).delete()
+    return ended
 
 
 def _open_deals_dispute(user_id: int) -> list[int]:

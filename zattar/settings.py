@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "zattar.middleware.Locale",  # a page's language is in its URL: /kk/, /en/, Russian bare
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.AuthenticationMiddleware",  # Django's, the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -562,6 +562,8 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Sessions in the database, each naming its signed-in user: read with the user in one statement.
+SESSION_ENGINE = "accounts.sessions"
 # With DEBUG off: HTTPS only. Behind a TLS proxy that sets X-Forwarded-Proto (deploy/nginx.conf
 # does, and must overwrite what clients send), requests it forwarded count as secure.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -6,8 +6,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.contrib.sessions.models import Session
 
+from accounts.models import Session
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat import services
 from listings.tests.factories import ListingFactory

@@ -72,8 +72,8 @@ def test_inbox_and_header_badge_with_constant_queries(client, people, django_ass
         )
         services.message_send(conversation_id=c.pk, sender=c.buyer, body="Здравствуйте")
     client.force_login(people["seller"])
-    # session, user, count, page with annotations, covers, the header's two badges (one query)
-    with django_assert_num_queries(6):
+    # session+user, count, page with annotations, covers, the header's two badges
+    with django_assert_num_queries(5):
         page = client.get(reverse("chat:inbox"))
     assert page.context["chat_unread"] == 7
     assert 'class="badge js-unread"' in page.text

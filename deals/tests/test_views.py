@@ -64,7 +64,7 @@ def test_a_forbidden_move_on_the_page_shows_a_message(client, deal):
 
 def test_my_deals_tabs(client, deal, django_assert_num_queries):
     client.force_login(deal.buyer)
-    with django_assert_num_queries(5):  # session, user, count, page, the header's badges
+    with django_assert_num_queries(4):  # session+user, count, page, the header's badges
         buying = client.get(reverse("deals:mine"))
     assert len(buying.context["page"].object_list) == 1
     selling = client.get(reverse("deals:mine"), {"tab": "selling"})

@@ -113,9 +113,10 @@ def test_the_viewers_hearts_and_badges_are_one_statement(ad, django_assert_num_q
     for _ in range(2):  # the parts kept
         signed_in(UserFactory()).get(ad.get_absolute_url())
     client = signed_in(viewer)
-    # session, user, and one statement: the two badges and the hearts of the page's three ads
-    with django_assert_num_queries(3) as queries:
+    # session+user, and one statement: the two badges and the three ads' hearts
+    with django_assert_num_queries(2) as queries:
         page = client.get(ad.get_absolute_url()).text
+    assert "accounts_user" in queries.captured_queries[0]["sql"]
     assert "listings_favorite" in queries.captured_queries[-1]["sql"]
     assert hearts(page) == {ad.pk: True, **{pk: False for pk in hearts(page) if pk != ad.pk}}
     assert re.search(r'class="badge js-unread">2<', page)

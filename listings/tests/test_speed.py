@@ -2,10 +2,10 @@
 moved into the database by a job that adds each batch once."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.urls import reverse
 
+from accounts.models import Session
 from listings import services
 from listings.tests.factories import ListingFactory
 

@@ -224,8 +224,8 @@ def test_my_ads_by_status_with_actions(client, seller, django_assert_num_queries
     ads = ListingFactory.create_batch(3, seller=seller)
     ListingFactory(seller=seller, status="sold")
     ListingFactory()  # someone else's
-    # session, user, count, page, covers, status counts, the header's badges (one query)
-    with django_assert_num_queries(7):
+    # session+user, count, page, covers, status counts, the header's badges
+    with django_assert_num_queries(6):
         response = client.get(reverse("listings:my_ads"))
     assert len(response.context["page"].object_list) == 3
     assert response.context["counts"] == {
@@ -271,8 +271,8 @@ def test_favourites_toggle_and_list(client, seller, django_assert_num_queries):
     ListingFactory.create_batch(5)
     for other in Listing.objects.exclude(pk=listing.pk)[:3]:
         Favorite.objects.create(user=seller, listing=other)
-    # session, user, count, page, covers, the header's badges (one query)
-    with django_assert_num_queries(6):
+    # session+user, count, page, covers, the header's badges
+    with django_assert_num_queries(5):
         page = client.get(reverse("listings:favorites"))
     assert len(page.context["page"].object_list) == 4
     client.post(reverse("listings:favorite", args=[listing.pk]), {"on": "0"})

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import Session
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat import services as chat_services
 from chat.tests.test_consumers import open_socket
@@ -127,6 +128,7 @@ def ban_and_check(w) -> None:
     assert ids_in_favourites(w) == (set(), set())
     assert Client().get(reverse("accounts:profile", args=[seller.pk])).status_code == 404
     # His session, tokens and logins.
+    assert not Session.objects.filter(user=seller).exists()  # deleted, not just refused
     my_ads = w.seller_client.get(reverse("listings:my_ads"))
     assert my_ads.status_code == 302 and my_ads["Location"].startswith(reverse("accounts:login"))
     assert APIClient().get(ME, HTTP_AUTHORIZATION=f"Bearer {w.tokens['access']}").status_code == 401

@@ -176,13 +176,13 @@ def test_the_queue_page_takes_the_same_queries_for_any_number_of_ads(
 ):
     for minutes in (10, 20):
         report(held(minutes_ago=minutes))
-    # session, user, the moderator's permissions (user's and group's), the count for the
+    # session+user, the moderator's permissions (user's and group's), the count for the
     # paginator, the page's rows, their open flags
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(reverse(QUEUE)).status_code == 200
     for minutes in (30, 40, 50):
         report(held(minutes_ago=minutes))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert len(client.get(reverse(QUEUE)).context["cl"].result_list) == 5
 
 

@@ -483,7 +483,7 @@ def test_the_queue_list_page_has_a_constant_number_of_queries(
 
     add_reports(2)
     superuser_client.get(QUEUE)  # warm the session and the content types
-    with django_assert_num_queries(4) as few:
+    with django_assert_num_queries(3) as few:
         superuser_client.get(QUEUE)
     add_reports(8)
     with django_assert_num_queries(len(few.captured_queries)):

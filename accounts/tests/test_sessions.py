@@ -1,0 +1,67 @@
+"""Sessions name their signed-in user (accounts.sessions): a request reads both in one
+statement, and that user still goes through every check Django makes of a session's user."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Session, User
+from accounts.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+EDIT = reverse("accounts:profile_edit")
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    response = client.post(LOGIN, {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_a_login_names_its_user_and_a_logout_ends_the_session():
+    user = UserFactory()
+    client = signed_in(user)
+    assert Session.objects.get().user_id == user.pk
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert not Session.objects.exists()
+    assert client.get(EDIT).status_code == 302  # to the login page
+
+
+def test_the_session_and_its_user_are_one_statement(django_assert_num_queries):
+    client = signed_in(UserFactory(name="Айгерим"))
+    client.get(EDIT)
+    with django_assert_num_queries(2) as queries:  # the session with its user; the badges
+        response = client.get(reverse("accounts:password_change"))
+    assert response.status_code == 200 and response.wsgi_request.user.name == "Айгерим"
+    first = queries.captured_queries[0]["sql"]
+    assert "accounts_session" in first and "accounts_user" in first
+
+
+def test_a_deactivated_user_read_with_the_session_is_signed_out():
+    user = UserFactory()
+    client = signed_in(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)  # no save(): only the row
+    response = client.get(EDIT)
+    assert response.status_code == 302 and not response.wsgi_request.user.is_authenticated
+
+
+def test_a_password_changed_elsewhere_ends_the_session():
+    user = UserFactory()
+    client = signed_in(user)
+    other = User.objects.get(pk=user.pk)
+    other.set_password("another-long-password-2026")
+    User.objects.filter(pk=user.pk).update(password=other.password)
+    assert client.get(EDIT).status_code == 302
+    assert not Session.objects.filter(user=user).exists()  # flushed
+
+
+def test_each_request_gets_its_own_sessions_user():
+    aigerim, bolat = UserFactory(name="Айгерим"), UserFactory(name="Болат")
+    first, second = signed_in(aigerim), signed_in(bolat)
+    for _ in range(2):
+        assert first.get(EDIT).wsgi_request.user.name == "Айгерим"
+        assert second.get(EDIT).wsgi_request.user.name == "Болат"
+    assert Client().get(EDIT).status_code == 302
