@@ -98,3 +98,16 @@ def patch_changes_something(result: dict, generator, request, public) -> dict:
             if reference.startswith("#/components/schemas/"):
                 components[reference.rsplit("/", 1)[1]]["minProperties"] = 1
     return result
+
+
+# Response fields some readers do not get (read-only fields are otherwise listed as required).
+SOMETIMES_LEFT_OUT = {"Listing": ["review_reasons"]}  # its seller's only
+
+
+def sometimes_left_out(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: the fields of SOMETIMES_LEFT_OUT are not required in responses."""
+    components = result.get("components", {}).get("schemas", {})
+    for name, fields in SOMETIMES_LEFT_OUT.items():
+        schema = components.get(name, {})
+        schema["required"] = [f for f in schema.get("required", []) if f not in fields]
+    return result

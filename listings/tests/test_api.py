@@ -184,3 +184,16 @@ def test_listing_endpoints_are_in_the_schema(client):
         "/api/v1/users/me/favorites",
     ]:
         assert f"{path}:" in schema, path
+
+
+def test_only_the_seller_gets_the_review_reasons_and_the_schema_says_so(client):
+    ad = ListingFactory(status=Listing.Status.RESERVED)
+    other, seller = APIClient(), APIClient()
+    other.force_authenticate(UserFactory())
+    seller.force_authenticate(ad.seller)
+    assert "review_reasons" not in other.get(f"/api/v1/listings/{ad.pk}").json()
+    assert seller.get(f"/api/v1/listings/{ad.pk}").json()["review_reasons"] == []
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    listing = schema["components"]["schemas"]["Listing"]
+    assert "review_reasons" in listing["properties"]
+    assert "review_reasons" not in listing["required"] and "seller" in listing["required"]
