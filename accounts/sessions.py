@@ -11,15 +11,22 @@ from django.contrib import auth
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+KEY_CHARACTERS = frozenset(VALID_KEY_CHARS)
 _reading = contextvars.ContextVar("accounts_sessions_reading", default=None)
 
 
 class SessionStore(db.SessionStore):
     signed_in_user = None  # read with the session by `load`: its user, if any
+
+    def _validate_session_key(self, key) -> bool:
+        """Only what `_get_new_session_key` makes: a cookie with a NUL or a 5,000-character
+        value is no session (and no query), not an error."""
+        return bool(key) and 8 <= len(key) <= 40 and set(key) <= KEY_CHARACTERS
 
     @classmethod
     def get_model_class(cls):

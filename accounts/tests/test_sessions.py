@@ -65,3 +65,12 @@ def test_each_request_gets_its_own_sessions_user():
         assert first.get(EDIT).wsgi_request.user.name == "Айгерим"
         assert second.get(EDIT).wsgi_request.user.name == "Болат"
     assert Client().get(EDIT).status_code == 302
+
+
+@pytest.mark.parametrize("cookie", ["abcdefgh\x00ijkl", "x" * 5000, "ABCDEFGH12345678", "ab'--"])
+def test_a_session_cookie_that_no_session_could_have_is_no_session(cookie):
+    UserFactory()
+    client = Client()
+    client.cookies["sessionid"] = cookie
+    assert client.get(EDIT).status_code == 302  # to the login page, not an error
+    assert client.get(reverse("home")).status_code == 200
