@@ -35,10 +35,10 @@ class SessionStore(db.SessionStore):
         return Session
 
     def create_model_instance(self, data):
-        session = super().create_model_instance(data)
-        user_id = data.get(SESSION_KEY)
-        session.user_id = int(user_id) if str(user_id or "").isdigit() else None
-        return session
+        return _naming_its_user(super().create_model_instance(data), data)
+
+    async def acreate_model_instance(self, data):
+        return _naming_its_user(await super().acreate_model_instance(data), data)
 
     def _get_session_from_db(self):
         self.signed_in_user = None
@@ -54,6 +54,14 @@ class SessionStore(db.SessionStore):
             return None
         self.signed_in_user = session.user
         return session
+
+
+def _naming_its_user(session, data):
+    try:
+        session.user_id = int(data.get(SESSION_KEY))
+    except (TypeError, ValueError):
+        session.user_id = None
+    return session
 
 
 def user_read_with_session(user_id):

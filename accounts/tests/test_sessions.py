@@ -2,10 +2,13 @@
 statement, and that user still goes through every check Django makes of a session's user."""
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Session, User
+from accounts.sessions import SessionStore
 from accounts.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +77,14 @@ def test_a_session_cookie_that_no_session_could_have_is_no_session(cookie):
     client.cookies["sessionid"] = cookie
     assert client.get(EDIT).status_code == 302  # to the login page, not an error
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_session_saved_by_the_async_path_names_its_user_too():
+    user = UserFactory()
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    async_to_sync(store.asave)()
+    assert Session.objects.get(session_key=store.session_key).user_id == user.pk
+    other = SessionStore()
+    other.save()
+    assert Session.objects.get(session_key=other.session_key).user_id is None
