@@ -172,11 +172,58 @@ def search_page(
     come from the path, the rest of the query string still applies). For htmx: the results (the
     filters changed), the results and the filters (a chip or "clear all" was followed), or the
     next cards ("show more", which also replaces the URL with one that renders every card
-    loaded so far)."""
+    loaded so far).
+
+    What a signed-in viewer who blocked nobody (and was blocked by nobody) sees is what every
+    such viewer sees but their hearts: it is made once and kept for the next ones (as anonymous
+    visitors' whole pages are); a viewer with blocks gets their own, without those ads."""
+    if city is not None and landing_get(city_slug=city, category_slug=category) is None:
+        raise Http404
+    if not request.user.is_authenticated:  # the whole page is kept (`anonymous_page`)
+        return _search_response(request, _search_made(request, city, category), set())
+    made_now = []
+
+    def make() -> dict:
+        made_now.append(True)
+        return _search_made(request, city, category)
+
+    def nobody_blocked(made: dict) -> bool:
+        return not viewer.hearts_and_blocks(request, made["ids"])[1]
+
+    vary = [request.META.get(header, "") for header in page_cache.VARY_HEADERS]
+    made = page_cache.fragment(request, "search", make, "signed-in", *vary, keep_if=nobody_blocked)
+    favorites, blocked = viewer.hearts_and_blocks(request, made["ids"])
+    if blocked and not made_now:  # kept for viewers with no blocks: theirs is their own
+        with page_cache.marks(request):
+            made = _search_made(request, city, category)
+        favorites = viewer.hearts_and_blocks(request, made["ids"])[0]
+    return page_cache.fill_marks(request, _search_response(request, made, favorites))
+
+
+def _search_response(request: HttpRequest, made: dict, favorites: set[int]) -> HttpResponse:
+    """The page (or the htmx fragment) `_search_made` made, with the viewer's hearts."""
+    csrf_token = get_token(request) if request.user.is_authenticated else ""
+    body = mark_safe(fill_favorites(request, made["body"], favorites, csrf_token))
+    if made["seo"] is None:  # an htmx fragment
+        response = HttpResponse(body)
+        if made["replace_url"]:
+            response["HX-Replace-Url"] = made["replace_url"]
+        return response
+    context = {
+        "title": made["title"],
+        "seo": mark_safe(made["seo"]),
+        "content": body,
+        "header_search_form": SEARCH_FORM_ID,
+    }
+    return render(request, "listings/search.html", context)
+
+
+def _search_made(request: HttpRequest, city: str | None, category: str | None) -> dict:
+    """The search's part of the page (or its htmx fragment), the hearts as marks: nothing in it
+    is any viewer's own but what differs between signed-in people and others (how to save the
+    search) and, for a viewer with blocks, which ads are left out."""
     params = request.GET
     if city is not None:
-        if landing_get(city_slug=city, category_slug=category) is None:
-            raise Http404
         params = request.GET.copy()
         params.update({"city": city, "category": category})
     form = SearchForm(params)
@@ -220,35 +267,38 @@ def search_page(
         nxt["shown"] = loaded
         more_url = _search_url(nxt)
     chips = _filter_chips(request, filters)
+    landing = landing_for(filters)
     context = {
         "form": form,
         "filters": filters,
         "result": result,
-        "favorite_ids": _with_favorites(request, result.items),
+        "favorite_marks": True,
         "chips": chips,
         "clear_url": _clear_filters_url(request),
         "more_url": more_url,
         "more_href": state_url,
         "show_label": _show_ads_label(result.count, result.count_is_estimate),
         "count_url": reverse("listings:search_count"),
-        "header_search_form": SEARCH_FORM_ID,
-        "landing": landing_for(filters),
+        "landing": landing,
         "eager_cards": 0 if showing_more else EAGER_CARDS,
     }
+    made = {"ids": [listing.pk for listing in result.items], "seo": None, "replace_url": ""}
     if showing_more:
-        response = render(request, "listings/search.html#more", context)
         current = params.copy()
         current["shown"] = loaded
-        response["HX-Replace-Url"] = _search_url(current)
-        return response
-    if htmx and request.htmx.target == "search-layout":
+        made["replace_url"] = _search_url(current)
+        template = "listings/search.html#more"
+    elif htmx and request.htmx.target == "search-layout":
         template = "listings/search.html#layout"
     elif htmx:  # the filters' own form changed: it shows them already; the counts follow
         template = "listings/search.html#results"
         context["oob"] = True
     else:
-        template = "listings/search.html"
-    return render(request, template, context)
+        template = "listings/search.html#content"
+        made["seo"] = render_to_string("listings/search.html#seo", context, request)
+        made["title"] = str(landing.heading) if landing else (filters.q or _("Search"))
+    made["body"] = render_to_string(template, context, request)
+    return made
 
 
 @require_GET

@@ -180,11 +180,18 @@ def fill_marks(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return _personalised(request, response)
 
 
-def fragment(request: HttpRequest, name: str, make: Callable[[], object], *vary: str):
+def fragment(
+    request: HttpRequest,
+    name: str,
+    make: Callable[[], object],
+    *vary: str,
+    keep_if: Callable[[object], bool] | None = None,
+):
     """What `make()` returns (None is not kept), kept for every visitor of this URL alike
     (made under `marks`):
     a part of a page that is the same for everyone, around the parts that are not.
-    `vary` names what else it differs by (a kind of viewer)."""
+    `vary` names what else it differs by (a kind of viewer); `keep_if(value)`, when given,
+    says whether what was made may be kept (it is this viewer's own otherwise)."""
     if settings.PAGE_CACHE_SECONDS <= 0:
         with marks(request):
             return make()
@@ -193,7 +200,7 @@ def fragment(request: HttpRequest, name: str, make: Callable[[], object], *vary:
     if value is None:
         with marks(request):
             value = make()
-        if value is not None:
+        if value is not None and (keep_if is None or keep_if(value)):
             _keep(request, key, generation, value)
     return value
 

@@ -10,20 +10,9 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from listings import services
 from listings.tests.factories import ListingFactory
+from listings.tests.viewers import hearts, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
-
-
-def hearts(page: str) -> dict[int, bool]:
-    """Each heart's ad and whether it is on."""
-    found = re.findall(r'action="/ads/(\d+)/favorite/".*?aria-pressed="(true|false)"', page, re.S)
-    return {int(pk): on == "true" for pk, on in found}
 
 
 @pytest.fixture
