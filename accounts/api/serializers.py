@@ -127,11 +127,23 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "integer"}, {"type": "string", "enum": [""]}],
+        "nullable": True,
+        "description": "A city's id; null clears it, and so does an empty string (a form's "
+        "way of sending none).",
+    }
+)
+class ClearableCityField(serializers.PrimaryKeyRelatedField):
+    """A city by id. DRF reads an empty string as null for every relation (a form, multipart
+    with an avatar too, has no null), so the schema says so; the API fuzz test found a `city=`
+    accepted that the schema did not allow."""
+
+
 class ProfileUpdateSerializer(fields.ChangesSomething, serializers.Serializer):
     name = fields.CharField(max_length=60, required=False)
-    city = serializers.PrimaryKeyRelatedField(
-        queryset=City.objects.all(), required=False, allow_null=True
-    )
+    city = ClearableCityField(queryset=City.objects.all(), required=False, allow_null=True)
     avatar = serializers.ImageField(required=False, allow_null=True)
     show_phone = serializers.BooleanField(
         required=False, help_text="Show the number to verified buyers on request (else chat only)."

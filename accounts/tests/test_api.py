@@ -147,6 +147,22 @@ def test_patch_me_changes_name_and_city_and_clears_city(api):
     assert (user.name, user.city) == ("Данияр", None)
 
 
+def test_an_empty_city_clears_it_as_the_schema_says(api, client):
+    """A form has no null: `city=` clears the city (form, multipart and JSON alike), and the
+    schema allows the empty string the server takes."""
+    user = UserFactory(city=City.objects.get(slug="astana"))
+    api.force_authenticate(user)
+    for body, format in (({"city": ""}, "multipart"), ({"city": ""}, "json")):
+        user.city = City.objects.get(slug="astana")
+        user.save(update_fields=["city"])
+        response = api.patch(ME, body, format=format)
+        assert response.status_code == 200 and response.json()["city"] is None, format
+    assert api.patch(ME, {"city": "almaty"}, format="json").status_code == 400
+    schema = client.get("/api/v1/schema/?format=json").json()
+    city = schema["components"]["schemas"]["PatchedProfileUpdateRequest"]["properties"]["city"]
+    assert {"type": "string", "enum": [""]} in city["anyOf"] and city["nullable"]
+
+
 def test_patch_me_rejects_bad_values(api):
     api.force_authenticate(UserFactory())
     response = api.patch(ME, {"city": 999999, "name": ""}, format="json")
