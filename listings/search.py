@@ -326,12 +326,14 @@ def active_span_days() -> float:
     return _span[1]
 
 
-def word_frequency(q: str, estimate: int | None) -> int | None:
-    """How many active ads the least frequent word is in, by the planner's statistics (which
-    are good for one word; for words together it multiplies and underestimates)."""
+def word_frequency(q: str, matched: QuerySet[Listing]) -> int:
+    """How many active ads the least frequent word is in, by the planner's statistics for each
+    word alone, kept in memory (good for one word; for words together the planner multiplies
+    and underestimates, where the rarest word's count is an upper bound). Phrases, negation
+    and `or` are not their words: the planner is asked about the whole query."""
     words = [token for token in WORD.findall(q) if not token.isdigit()]
-    if len(words) <= 1 or '"' in q or "-" in q or (estimate or 0) < 100:
-        return estimate
+    if not words or '"' in q or "-" in q or any(token.lower() == "or" for token in q.split()):
+        return estimated_count(matched)
     return min(word_estimate(word.lower()) for word in words[:4])
 
 
@@ -350,6 +352,17 @@ def word_estimate(word: str) -> int:
     return estimate
 
 
+def unfiltered(filters: SearchFilters) -> bool:
+    return filters == SearchFilters(q=filters.q, ordering=filters.ordering)
+
+
+def matched_estimate(matched: QuerySet[Listing], filters: SearchFilters) -> int:
+    """The planner's estimate of the matches: for one word alone, the word's own (kept)."""
+    if unfiltered(filters) and WORD.findall(filters.q) == [word := filters.q.strip()]:
+        return word_estimate(word.lower())
+    return estimated_count(matched)
+
+
 def recent_weeks(frequency: int) -> list[datetime]:
     """The newest weeks (Monday, UTC) that should hold about twice `RANK_CANDIDATES` matches."""
     span = active_span_days()
@@ -363,19 +376,40 @@ def recent_weeks(frequency: int) -> list[datetime]:
     return [monday - timedelta(weeks=n) for n in range(weeks)]
 
 
-def relevance_candidate_ids(
-    qs: QuerySet[Listing], filters: SearchFilters, estimate: int | None
-) -> list[int]:
+def newest_by_week(qs: QuerySet[Listing], weeks: list[datetime]) -> tuple[str, list]:
+    """One statement: the newest `RANK_CANDIDATES` matches among `weeks` (newest first), each
+    week read only when the newer ones held fewer (a one-time filter: PostgreSQL never starts
+    the scan). Weeks do not overlap, so a newer week's matches all come before an older's."""
+    parts, params, held = [], [], []
+    for n, week in enumerate(weeks):
+        in_week = qs.extra(where=[f"{WEEK_SQL} = %s::timestamp"], params=[week])
+        in_week = in_week.order_by("-published_at", "-id").values_list("id", "published_at")
+        sql, week_params = in_week[:RANK_CANDIDATES].query.sql_with_params()
+        if held:
+            sql = f"SELECT * FROM ({sql}) AS w WHERE {' + '.join(held)} < {RANK_CANDIDATES}"
+        parts.append(f"w{n} AS MATERIALIZED ({sql})")
+        params += week_params
+        held.append(f"(SELECT count(*) FROM w{n})")
+    weeks_sql = " UNION ALL ".join(f"SELECT * FROM w{n}" for n in range(len(weeks)))
+    return (
+        f"WITH {', '.join(parts)} SELECT id FROM ({weeks_sql}) AS found "
+        f"ORDER BY published_at DESC, id DESC LIMIT {RANK_CANDIDATES}",
+        params,
+    )
+
+
+def relevance_candidate_ids(qs: QuerySet[Listing], filters: SearchFilters) -> list[int]:
     """The ids of the newest `RANK_CANDIDATES` matches. For words of middling frequency the
-    newest weeks are looked at first: when they hold enough matches those are the newest ones
-    (the same answer), read through the (words, week) index instead of every match's row."""
-    unfiltered = filters == SearchFilters(q=filters.q, ordering=filters.ordering)
-    if unfiltered and estimate is not None:
-        frequency = word_frequency(filters.q, estimate)
+    newest weeks are looked at first, one after the other: when they hold enough matches
+    those are the newest ones (the same answer), read through the (words, week) index instead
+    of every match's row."""
+    if unfiltered(filters):
+        frequency = word_frequency(filters.q, qs)
         if frequency and WINDOW_WORD_ADS[0] <= frequency <= WINDOW_WORD_ADS[1]:
-            weeks = recent_weeks(frequency)
-            window = qs.extra(where=[f"{WEEK_SQL} = ANY(%s::timestamp[])"], params=[weeks])
-            ids = list(relevance_candidates(window))
+            sql, params = newest_by_week(qs, recent_weeks(frequency))
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                ids = [pk for (pk,) in cursor.fetchall()]
             if len(ids) >= RANK_CANDIDATES:
                 return ids
     return list(relevance_candidates(qs))

@@ -170,18 +170,23 @@ def listing_search_count(*, filters: SearchFilters, viewer=None) -> tuple[int, b
 def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
     matched = search.matching(filters)
     ordering = filters.effective_ordering
-    estimate = search.estimated_count(matched) if with_count else None
     if ordering == search.Ordering.RELEVANCE:
-        # The candidates are fetched once; below the cap they are the exact count too.
-        candidates = search.relevance_candidate_ids(matched, filters, estimate)
+        # The candidates are fetched once; below the cap they are the exact count too, and
+        # only past it is the planner asked for an estimate.
+        candidates = search.relevance_candidate_ids(matched, filters)
         if len(candidates) < search.RANK_CANDIDATES:
             count, is_estimate = len(candidates), False
+        elif with_count:
+            estimate = search.matched_estimate(matched, filters)
+            count, is_estimate = max(estimate, len(candidates)), True
         else:
-            count, is_estimate = max(estimate or 0, len(candidates)), True
+            count, is_estimate = len(candidates), True
         qs = search.ranked(candidates, filters)
     else:
         count, is_estimate = (
-            search.count_capped(matched, estimate=estimate) if with_count else (0, False)
+            search.count_capped(matched, estimate=search.estimated_count(matched))
+            if with_count
+            else (0, False)
         )
         qs = search.ordered(matched, filters)
     if cursor and search.supports_cursor(filters):

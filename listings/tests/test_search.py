@@ -1,8 +1,10 @@
 """Search behaviour on PostgreSQL: morphology, words as written, syntax, typos, filters, orders."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from listings import search
@@ -103,6 +105,22 @@ def test_a_repeated_typo_asks_the_vocabulary_once_until_the_answers_age(catalogu
         result = listing_search(filters=SearchFilters(q="samsng galaxy"))
     assert vocabulary_queries(queries) == 1  # asked again: a title word now, no trigrams
     assert not result.corrected_query  # nothing to correct it to
+
+
+def test_words_that_find_nothing_cost_one_statement_before_the_correction(catalogue):
+    """A typo costs the search as typed, one statement, then the search it meant; fewer than
+    1,000 matches are their own count, so the planner is not asked for an estimate."""
+    from django.test.utils import CaptureQueriesContext
+
+    for q in ("samsung galaxy", "samsng galaxy"):  # what the vocabulary and planner said: kept
+        listing_search(filters=SearchFilters(q=q))
+    with CaptureQueriesContext(connection) as meant:
+        listing_search(filters=SearchFilters(q="samsung galaxy"))
+    with CaptureQueriesContext(connection) as typed:
+        result = listing_search(filters=SearchFilters(q="samsng galaxy"))
+    assert result.corrected_query == "samsung galaxy" and result.count == 1
+    assert len(typed) == len(meant) + 1
+    assert not any(query["sql"].startswith("EXPLAIN") for query in typed.captured_queries)
 
 
 def test_a_word_found_nowhere_gives_nothing(catalogue):
@@ -211,11 +229,43 @@ def test_relevance_candidates_through_the_week_window_are_the_newest_matches(
     ]
     ListingFactory(title="Велосипед", description=DESC, published_at=now)  # no match
     filters = SearchFilters(q="galaxy")
+    search._word_estimates.put({"galaxy": claimed})  # what the planner said about the word
     # the span of the ads' days, the recent weeks (and, when they hold too few, every match)
     with django_assert_num_queries(2 if claimed == 40 else 3) as queries:
-        ids = search.relevance_candidate_ids(search.matching(filters), filters, estimate=claimed)
+        ids = search.relevance_candidate_ids(search.matching(filters), filters)
     assert "date_trunc('week'" in queries.captured_queries[1]["sql"]
     assert ids == [ad.pk for ad in ads[:5]]
+
+
+def test_an_older_week_is_read_only_when_the_newer_ones_hold_too_few(monkeypatch, time_machine):
+    """The recent weeks are one statement, but PostgreSQL reads a week only when the newer
+    weeks held fewer matches than wanted: on most days this week alone is enough."""
+    time_machine.move_to("2026-12-04 15:00Z", tick=False)  # a Friday
+    now = timezone.now()
+    # this week: 3 ads; the week before: 3; the one before it: 4
+    ads = [
+        ListingFactory(
+            title=f"Galaxy {n}", description=DESC, published_at=now - timedelta(days=2 * n)
+        )
+        for n in range(12)
+    ]
+    monday = timezone.datetime(2026, 11, 30)
+    weeks = [monday - timedelta(weeks=n) for n in range(3)]
+    matched = search.matching(SearchFilters(q="galaxy"))
+    for wanted, weeks_read in ((3, 1), (5, 2), (9, 3)):
+        monkeypatch.setattr(search, "RANK_CANDIDATES", wanted)
+        sql, params = search.newest_by_week(matched, weeks)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            assert [pk for (pk,) in cursor.fetchall()] == [ad.pk for ad in ads[:wanted]]
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}", params)
+            scans = [
+                line
+                for (line,) in cursor.fetchall()
+                if re.search(r"Scan .*on listings_listing\b", line)
+            ]
+        assert len(scans) == 3
+        assert sum("never executed" not in scan for scan in scans) == weeks_read, scans
 
 
 def test_the_databases_kazakh_stemmer_is_the_query_sides():
