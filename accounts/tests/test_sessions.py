@@ -43,6 +43,42 @@ def test_the_session_and_its_user_are_one_statement(django_assert_num_queries):
     assert "accounts_session" in first and "accounts_user" in first
 
 
+def test_the_user_read_with_the_session_is_the_user_the_database_has():
+    """Every field of the user read with the session (one plain statement) is what the ORM
+    reads, and the session's own too."""
+    user = UserFactory(name="Айгерим", phone="+77011234567", show_phone=True, language="kk")
+    client = signed_in(user)
+    request = client.get(EDIT).wsgi_request
+    fields = [field.attname for field in User._meta.concrete_fields]
+    read = request.user._wrapped
+    stored = User.objects.get(pk=user.pk)
+    assert {name: getattr(read, name) for name in fields} == {
+        name: getattr(stored, name) for name in fields
+    }
+    session = Session.objects.get()
+    store = SessionStore(session_key=session.session_key)
+    assert store.load() == session.get_decoded() and store.signed_in_user == user
+
+
+def test_an_expired_session_is_no_session():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = signed_in(UserFactory())
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(EDIT)
+    assert response.status_code == 302 and not response.wsgi_request.user.is_authenticated
+
+
+def test_a_session_without_a_user_keeps_its_data():
+    store = SessionStore()
+    store["basket"] = "kept"
+    store.save()
+    again = SessionStore(session_key=store.session_key)
+    assert again["basket"] == "kept" and again.signed_in_user is None
+
+
 def test_a_deactivated_user_read_with_the_session_is_signed_out():
     user = UserFactory()
     client = signed_in(user)
