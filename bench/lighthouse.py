@@ -109,7 +109,15 @@ def lighthouse(url: str, output: Path) -> dict[str, int]:
         "--form-factor=mobile", f"--only-categories={','.join(CATEGORIES)}",
         "--chrome-flags=--headless --no-sandbox --disable-gpu",
     ]  # fmt: skip
-    subprocess.run(command, env=env, check=True, timeout=300)
+    for attempt in range(3):
+        # Lighthouse sometimes loses Chromium's trace of a load ("NO_NAVSTART: ... Please run
+        # Lighthouse again", exit 1); it says to run it again, and so does this, twice at most.
+        run = subprocess.run(command, env=env, timeout=300, capture_output=True, text=True)
+        if run.returncode == 0 or "run Lighthouse again" not in run.stderr + run.stdout:
+            break
+        print(f"Lighthouse lost the trace of {url} (attempt {attempt + 1})", file=sys.stderr)
+    if run.returncode:
+        raise RuntimeError(f"lighthouse exited {run.returncode}:\n{run.stderr[-3000:]}")
     report = json.loads(output.read_text())
     return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
 
