@@ -58,6 +58,20 @@ def test_save_this_search_from_the_search_page(client):
     assert hidden_inputs(results.content.decode()) == params  # the same filters
 
 
+def test_a_corrected_search_is_saved_as_corrected(client):
+    """The page shows "showing results for «samsung galaxy»": saving it saves those words, not
+    the typo that finds nothing (a saved search does not correct its words)."""
+    from listings.tests.factories import ListingFactory
+
+    ListingFactory(title="Samsung Galaxy S21")
+    client.force_login(UserFactory())
+    page = client.get("/search/", {"q": "samsng galaxy"}).content.decode()
+    assert "samsung galaxy" in page
+    params = hidden_inputs(page)
+    assert params == {"q": "samsung galaxy"}
+    assert 'name="name" maxlength="100" value="samsung galaxy"' in page
+
+
 def test_a_visitor_is_asked_to_sign_in_to_save(client):
     page = client.get(SEARCH).content.decode()
     assert "/accounts/login/?next=" in page and 'action="/searches/save/"' not in page
