@@ -33,7 +33,9 @@ NOT_THE_SELLER = OpenApiResponse(description="Only the seller can change this ad
 HAS_DEALS = OpenApiResponse(description="The ad has Safe Deals: archive it instead.")
 STATUS_CONFLICT = OpenApiResponse(description="The ad's status does not allow this.")
 
-PRICE = {"type": "integer", "minimum": 0, "maximum": 10**12}
+# Empty means "any", as on the search form (a GET form sends its empty fields: price_max=).
+EMPTY = {"type": "string", "enum": [""]}
+PRICE = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 10**12}, EMPTY]}
 SLUG_FILTER = {**SLUG, "pattern": "^[-a-zA-Z0-9_]*$"}  # empty: the whole country, every category
 SEARCH_PARAMETERS = [
     OpenApiParameter(
@@ -45,13 +47,14 @@ SEARCH_PARAMETERS = [
     OpenApiParameter(
         "category", SLUG_FILTER, description="A category's slug or id (a root: its leaves)."
     ),
-    OpenApiParameter("price_min", PRICE),
-    OpenApiParameter("price_max", PRICE, description="Not below price_min."),
-    # Empty means "any", as on the search form (an empty select sends condition=).
+    OpenApiParameter("price_min", PRICE, description="Empty: any."),
+    OpenApiParameter("price_max", PRICE, description="Not below price_min. Empty: any."),
     OpenApiParameter(
         "condition", str, enum=["", *Listing.Condition.values], description="Empty: any."
     ),
-    OpenApiParameter("has_photos", bool),
+    OpenApiParameter(
+        "has_photos", {"anyOf": [{"type": "boolean"}, EMPTY]}, description="Empty: any."
+    ),
     OpenApiParameter(
         "ordering", str, enum=["", *search.Ordering.ALL], description="Empty: the default."
     ),
