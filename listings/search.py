@@ -333,7 +333,7 @@ def word_frequency(q: str, matched: QuerySet[Listing]) -> int:
     and `or` are not their words: the planner is asked about the whole query."""
     words = [token for token in WORD.findall(q) if not token.isdigit()]
     if not words or '"' in q or "-" in q or any(token.lower() == "or" for token in q.split()):
-        return estimated_count(matched)
+        return query_estimate(q, matched)
     return min(word_estimate(word.lower()) for word in words[:4])
 
 
@@ -352,15 +352,27 @@ def word_estimate(word: str) -> int:
     return estimate
 
 
+def query_estimate(q: str, matched: QuerySet[Listing]) -> int:
+    """The planner's estimate of the matches of words alone (no filter), kept as a word's is."""
+    key = ("query", q.strip())
+    estimate = _word_estimates.get(key)
+    if estimate is Answers.MISSING:
+        estimate = estimated_count(matched)
+        _word_estimates.put({key: estimate})
+    return estimate
+
+
 def unfiltered(filters: SearchFilters) -> bool:
     return filters == SearchFilters(q=filters.q, ordering=filters.ordering)
 
 
 def matched_estimate(matched: QuerySet[Listing], filters: SearchFilters) -> int:
-    """The planner's estimate of the matches: for one word alone, the word's own (kept)."""
-    if unfiltered(filters) and WORD.findall(filters.q) == [word := filters.q.strip()]:
+    """The planner's estimate of the matches: for words alone, kept (one word: the word's)."""
+    if not unfiltered(filters):
+        return estimated_count(matched)
+    if WORD.findall(filters.q) == [word := filters.q.strip()]:
         return word_estimate(word.lower())
-    return estimated_count(matched)
+    return query_estimate(filters.q, matched)
 
 
 def recent_weeks(frequency: int) -> list[datetime]:

@@ -123,6 +123,22 @@ def test_words_that_find_nothing_cost_one_statement_before_the_correction(catalo
     assert not any(query["sql"].startswith("EXPLAIN") for query in typed.captured_queries)
 
 
+@pytest.mark.parametrize("q", ['"galaxy s21"', "samsung -чехол", "iphone 13"])
+def test_the_planner_is_asked_once_about_words_alone(catalogue, monkeypatch, q):
+    """Words with no filter: the planner's estimate, for choosing how to read the newest
+    matches and for the count past the candidates' cap, is asked once and kept."""
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 1)  # the cap reached: a count is estimated
+    asked = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            result = listing_search(filters=SearchFilters(q=q))
+        assert result.items
+        asked.append(sum(query["sql"].startswith("EXPLAIN") for query in queries.captured_queries))
+    assert asked[1] == 0 and asked[0] <= len(q.split())
+
+
 def test_a_word_found_nowhere_gives_nothing(catalogue):
     result = listing_search(filters=SearchFilters(q="экскаватор"))
     assert result.items == [] and result.count == 0 and not result.corrected_query
