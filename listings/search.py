@@ -213,6 +213,13 @@ class Answers:
         now = time.monotonic()
         self._kept.update({key: (now, answer) for key, answer in answers.items()})
 
+    def kept(self, key, make):
+        """The answer for `key`, made by `make()` and kept when missing."""
+        if (answer := self.get(key)) is self.MISSING:
+            answer = make()
+            self.put({key: answer})
+        return answer
+
     def clear(self) -> None:
         self._kept.clear()
 
@@ -343,23 +350,20 @@ _word_estimates = Answers(SPAN_TTL_SECONDS, 10_000)
 def word_estimate(word: str) -> int:
     """The planner's estimate of the active ads holding `word`, kept for as long as the table's
     span (the statistics behind it change only when the table is analysed)."""
-    estimate = _word_estimates.get(word)
-    if estimate is Answers.MISSING:
-        estimate = estimated_count(
+    return _word_estimates.kept(
+        word,
+        lambda: estimated_count(
             Listing.objects.filter(status=Listing.Status.ACTIVE, search_vector=text_query(word))
-        )
-        _word_estimates.put({word: estimate})
-    return estimate
+        ),
+    )
 
 
 def query_estimate(q: str, matched: QuerySet[Listing]) -> int:
-    """The planner's estimate of the matches of words alone (no filter), kept as a word's is."""
-    key = ("query", q.strip())
-    estimate = _word_estimates.get(key)
-    if estimate is Answers.MISSING:
-        estimate = estimated_count(matched)
-        _word_estimates.put({key: estimate})
-    return estimate
+    """The planner's estimate of the matches of words alone (no filter), kept as a word's is
+    (one word: the word's own)."""
+    if WORD.findall(q) == [word := q.strip()]:
+        return word_estimate(word.lower())
+    return _word_estimates.kept(("query", word), lambda: estimated_count(matched))
 
 
 def unfiltered(filters: SearchFilters) -> bool:
@@ -367,12 +371,10 @@ def unfiltered(filters: SearchFilters) -> bool:
 
 
 def matched_estimate(matched: QuerySet[Listing], filters: SearchFilters) -> int:
-    """The planner's estimate of the matches: for words alone, kept (one word: the word's)."""
-    if not unfiltered(filters):
-        return estimated_count(matched)
-    if WORD.findall(filters.q) == [word := filters.q.strip()]:
-        return word_estimate(word.lower())
-    return query_estimate(filters.q, matched)
+    """The planner's estimate of the matches; for words alone, kept."""
+    if unfiltered(filters):
+        return query_estimate(filters.q, matched)
+    return estimated_count(matched)
 
 
 def recent_weeks(frequency: int) -> list[datetime]:

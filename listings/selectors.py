@@ -183,11 +183,7 @@ def _search(filters, page, page_size, cursor, with_count) -> SearchResult:
             count, is_estimate = len(candidates), True
         qs = search.ranked(candidates, filters)
     else:
-        count, is_estimate = (
-            search.count_capped(matched, estimate=search.estimated_count(matched))
-            if with_count
-            else (0, False)
-        )
+        count, is_estimate = search.count_capped(matched) if with_count else (0, False)
         qs = search.ordered(matched, filters)
     if cursor and search.supports_cursor(filters):
         qs = search.after_cursor(qs, cursor, ordering)

@@ -19,6 +19,9 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# An empty string, which a form sends for "none" or "any" (an empty field of a GET form, a
+# cleared select): schemas of values that may also come empty list it beside their type.
+EMPTY_STRING = {"type": "string", "enum": [""]}
 
 
 class ErrorSerializer(serializers.Serializer):

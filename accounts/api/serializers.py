@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.phones import normalize_kz_mobile
 from listings.models import City
 from zattar import fields
+from zattar.openapi import EMPTY_STRING
 
 
 class CitySerializer(serializers.ModelSerializer):
@@ -129,7 +130,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 @extend_schema_field(
     {
-        "anyOf": [{"type": "integer"}, {"type": "string", "enum": [""]}],
+        "anyOf": [{"type": "integer"}, EMPTY_STRING],
         "nullable": True,
         "description": "A city's id; null clears it, and so does an empty string (a form's "
         "way of sending none).",

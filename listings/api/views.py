@@ -26,6 +26,7 @@ from listings.errors import ListingNotFound, NotTheSeller
 from listings.forms import SearchForm
 from listings.models import Listing
 from zattar.images import DecoderBusy
+from zattar.openapi import EMPTY_STRING
 from zattar.pagination import PageNumberPagination
 from zattar.throttling import rate_limit
 
@@ -34,8 +35,7 @@ HAS_DEALS = OpenApiResponse(description="The ad has Safe Deals: archive it inste
 STATUS_CONFLICT = OpenApiResponse(description="The ad's status does not allow this.")
 
 # Empty means "any", as on the search form (a GET form sends its empty fields: price_max=).
-EMPTY = {"type": "string", "enum": [""]}
-PRICE = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 10**12}, EMPTY]}
+PRICE = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 10**12}, EMPTY_STRING]}
 SLUG_FILTER = {**SLUG, "pattern": "^[-a-zA-Z0-9_]*$"}  # empty: the whole country, every category
 SEARCH_PARAMETERS = [
     OpenApiParameter(
@@ -53,7 +53,7 @@ SEARCH_PARAMETERS = [
         "condition", str, enum=["", *Listing.Condition.values], description="Empty: any."
     ),
     OpenApiParameter(
-        "has_photos", {"anyOf": [{"type": "boolean"}, EMPTY]}, description="Empty: any."
+        "has_photos", {"anyOf": [{"type": "boolean"}, EMPTY_STRING]}, description="Empty: any."
     ),
     OpenApiParameter(
         "ordering", str, enum=["", *search.Ordering.ALL], description="Empty: the default."
